@@ -1,0 +1,2 @@
+// OpenBLAS from Debian's libopenblas-dev puts cblas.h on the multiarch include path.
+#include <cblas.h>

@@ -1,0 +1,61 @@
+import WhetTensor
+
+/// A Llama-family causal language model: embedding, decoder blocks, final norm, and an
+/// output head (tied to the embedding, or separate).
+///
+/// Its one differentiable map is ``targetLogProbs(tokens:targets:batch:keyStart:)``: per-token
+/// log-probs of given targets, computed without materialising `[B, T, V]` logits.
+public final class TransformerDecoder: Module {
+  public let config: TransformerConfiguration
+  public let embedTokens: Embedding
+  public let layers: [DecoderBlock]
+  public let norm: RMSNorm
+  public let lmHead: Linear?
+
+  /// A randomly initialised model (deterministic for a given generator state).
+  public init(_ config: TransformerConfiguration, rng: inout SeededGenerator) {
+    self.config = config
+    embedTokens = Embedding(
+      vocabularySize: config.vocabularySize, dimension: config.hiddenSize, rng: &rng)
+    var blocks: [DecoderBlock] = []
+    for _ in 0..<config.layerCount { blocks.append(DecoderBlock(config, rng: &rng)) }
+    layers = blocks
+    norm = RMSNorm(dimension: config.hiddenSize, epsilon: config.rmsNormEpsilon)
+    lmHead =
+      config.tiedEmbeddings
+      ? nil : Linear(inputSize: config.hiddenSize, outputSize: config.vocabularySize, rng: &rng)
+  }
+
+  /// The `[V, C]` output projection.
+  public var outputWeight: Variable { lmHead?.weight ?? embedTokens.weight }
+
+  /// Final hidden states `[B·T, C]` of `tokens` (`B` rows of `T`, row-major).
+  public func hiddenStates(tokens: [Int], batch: Int, keyStart: [Int]? = nil) -> Variable {
+    precondition(batch > 0 && tokens.count % batch == 0, "tokens do not split into \(batch) rows")
+    let context = DecoderContext(
+      batch: batch, length: tokens.count / batch, headDimension: config.headDimension,
+      ropeTheta: config.ropeTheta, keyStart: keyStart)
+    var h = embedTokens(tokens)
+    for layer in layers { h = layer(h, context: context) }
+    return norm(h)
+  }
+
+  /// Log-probs `[B·T]` of `targets` (negative ids are ignored and give 0).
+  public func targetLogProbs(tokens: [Int], targets: [Int], batch: Int, keyStart: [Int]? = nil)
+    -> Variable
+  {
+    WhetTensor.targetLogProbs(
+      hidden: hiddenStates(tokens: tokens, batch: batch, keyStart: keyStart),
+      weight: outputWeight, targets: targets)
+  }
+
+  public var namedParameters: [(name: String, variable: Variable)] {
+    var all = prefixed("model.embed_tokens", embedTokens.namedParameters)
+    for (i, layer) in layers.enumerated() {
+      all += prefixed("model.layers.\(i)", layer.namedParameters)
+    }
+    all += prefixed("model.norm", norm.namedParameters)
+    if let lmHead { all += prefixed("lm_head", lmHead.namedParameters) }
+    return all
+  }
+}

@@ -1,0 +1,157 @@
+import Foundation
+
+/// Causal scaled dot-product attention with grouped-query heads (Ainslie et al. 2023).
+///
+/// Layouts keep the projections' natural `[B, T, heads·D]` order, so no transposes are made.
+/// Query head `h` reads key/value head `h / (H/K)`, as transformers' `repeat_kv` does.
+
+/// Which keys each query may see.
+public struct AttentionMask: Sendable, Equatable {
+  /// Absolute position of query 0 among the keys (the KV-cache length before this step).
+  public var queryOffset: Int
+  /// Per batch row, the first valid key (left padding before it is masked); `nil`: all 0.
+  public var keyStart: [Int]?
+
+  public init(queryOffset: Int = 0, keyStart: [Int]? = nil) {
+    self.queryOffset = queryOffset
+    self.keyStart = keyStart
+  }
+
+  @inlinable func range(batch b: Int, query i: Int, keys: Int) -> Range<Int> {
+    let start = keyStart?[b] ?? 0
+    let end = min(keys, queryOffset + i + 1)
+    return start < end ? start..<end : start..<start
+  }
+}
+
+/// Sizes of one attention call, checked once.
+@usableFromInline struct AttentionGeometry {
+  let b: Int, t: Int, s: Int, h: Int, kv: Int, d: Int
+  var group: Int { h / kv }
+  var scale: Float { 1 / Float(d).squareRoot() }
+
+  init(q: [Int], k: [Int], v: [Int], heads: Int, kvHeads: Int, mask: AttentionMask) {
+    precondition(q.count == 3 && k.count == 3 && k == v, "attention: shapes \(q), \(k), \(v)")
+    precondition(heads % kvHeads == 0, "attention: \(heads) heads not a multiple of \(kvHeads)")
+    b = q[0]
+    t = q[1]
+    s = k[1]
+    h = heads
+    kv = kvHeads
+    d = q[2] / heads
+    precondition(q[2] == heads * d && k[2] == kvHeads * d && k[0] == b, "attention: head sizes")
+    precondition(mask.keyStart == nil || mask.keyStart!.count == b, "attention: keyStart count")
+  }
+}
+
+extension Tensor {
+  /// Attention output `[B, T, H·D]`, and the probabilities `[B, H, T, S]` when `keepProbabilities`.
+  public static func attention(
+    q: Tensor, k: Tensor, v: Tensor, heads: Int, kvHeads: Int, mask: AttentionMask,
+    keepProbabilities: Bool
+  ) -> (output: Tensor, probabilities: Tensor?) {
+    let g = AttentionGeometry(
+      q: q.shape, k: k.shape, v: v.shape, heads: heads, kvHeads: kvHeads, mask: mask)
+    var probs = keepProbabilities ? Tensor.zeros([g.b, g.h, g.t, g.s]) : nil
+    let probsPointer = probs?.withUnsafeMutableBufferPointer { $0.baseAddress! }
+    let out = Tensor(shape: [g.b, g.t, g.h * g.d]) { po in
+      po.initialize(repeating: 0)
+      q.withUnsafeBufferPointer { pq in
+        k.withUnsafeBufferPointer { pk in
+          v.withUnsafeBufferPointer { pv in
+            parallelFor(g.b * g.h) { tasks in
+              let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(g.s, 1))
+              defer { scratch.deallocate() }
+              for task in tasks {
+                let bi = task / g.h, hi = task % g.h, kh = hi / g.group
+                for i in 0..<g.t {
+                  let keys = mask.range(batch: bi, query: i, keys: g.s)
+                  if keys.isEmpty { continue }
+                  let qi = pq.baseAddress! + ((bi * g.t + i) * g.h + hi) * g.d
+                  let p = probsPointer.map { $0 + ((bi * g.h + hi) * g.t + i) * g.s } ?? scratch
+                  var m = -Float.infinity
+                  for j in keys {
+                    let kj = pk.baseAddress! + ((bi * g.s + j) * g.kv + kh) * g.d
+                    p[j] = dotProduct(qi, kj, g.d) * g.scale
+                    m = max(m, p[j])
+                  }
+                  var total: Float = 0
+                  for j in keys {
+                    p[j] = Foundation.exp(p[j] - m)
+                    total += p[j]
+                  }
+                  let oi = po.baseAddress! + ((bi * g.t + i) * g.h + hi) * g.d
+                  for j in keys {
+                    p[j] /= total
+                    axpy(p[j], pv.baseAddress! + ((bi * g.s + j) * g.kv + kh) * g.d, oi, g.d)
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    return (out, probs)
+  }
+}
+
+/// Causal grouped-query attention of `q` `[B, T, H·D]` over `k`, `v` `[B, S, K·D]`.
+///
+/// Backward, per query row with probabilities `P` and `dP_j = dO·v_j`:
+/// `dS_j = P_j (dP_j − Σ P⊙dP)`, `dQ = scale·Σ dS_j k_j`, `dK_j += scale·dS_j q`,
+/// `dV_j += P_j dO`. Work is split by (batch, kv head) so no two tasks write the same rows.
+public func attention(
+  q: Variable, k: Variable, v: Variable, heads: Int, kvHeads: Int,
+  mask: AttentionMask = AttentionMask()
+) -> Variable {
+  let tracked = q.isTracked || k.isTracked || v.isTracked
+  let (qv, kv, vv) = (q.value, k.value, v.value)
+  let (out, probs) = Tensor.attention(
+    q: qv, k: kv, v: vv, heads: heads, kvHeads: kvHeads, mask: mask, keepProbabilities: tracked)
+  return Variable.result(out, inputs: [q, k, v]) { dout in
+    let g = AttentionGeometry(
+      q: qv.shape, k: kv.shape, v: vv.shape, heads: heads, kvHeads: kvHeads, mask: mask)
+    var dq = Tensor.zeros(qv.shape), dk = Tensor.zeros(kv.shape), dv = Tensor.zeros(vv.shape)
+    let pdq = dq.withUnsafeMutableBufferPointer { $0.baseAddress! }
+    let pdk = dk.withUnsafeMutableBufferPointer { $0.baseAddress! }
+    let pdv = dv.withUnsafeMutableBufferPointer { $0.baseAddress! }
+    let pq = qv.withUnsafeBufferPointer { $0.baseAddress! }
+    let pk = kv.withUnsafeBufferPointer { $0.baseAddress! }
+    let pv = vv.withUnsafeBufferPointer { $0.baseAddress! }
+    let pp = probs!.withUnsafeBufferPointer { $0.baseAddress! }
+    let pdo = dout.withUnsafeBufferPointer { $0.baseAddress! }
+    parallelFor(g.b * g.kv) { tasks in
+      let dP = UnsafeMutablePointer<Float>.allocate(capacity: max(g.s, 1))
+      defer { dP.deallocate() }
+      for task in tasks {
+        let bi = task / g.kv, kh = task % g.kv
+        for hi in (kh * g.group)..<((kh + 1) * g.group) {
+          for i in 0..<g.t {
+            let keys = mask.range(batch: bi, query: i, keys: g.s)
+            if keys.isEmpty { continue }
+            let rowOffset = ((bi * g.t + i) * g.h + hi) * g.d
+            let p = pp + ((bi * g.h + hi) * g.t + i) * g.s
+            var weighted: Float = 0
+            for j in keys {
+              dP[j] = dotProduct(pdo + rowOffset, pv + ((bi * g.s + j) * g.kv + kh) * g.d, g.d)
+              weighted += p[j] * dP[j]
+            }
+            for j in keys {
+              let kvOffset = ((bi * g.s + j) * g.kv + kh) * g.d
+              let ds = p[j] * (dP[j] - weighted) * g.scale
+              axpy(ds, pk + kvOffset, pdq + rowOffset, g.d)
+              axpy(ds, pq + rowOffset, pdk + kvOffset, g.d)
+              axpy(p[j], pdo + rowOffset, pdv + kvOffset, g.d)
+            }
+          }
+        }
+      }
+    }
+    // The raw pointers above stay valid: each tensor is uniquely owned and not resized.
+    withExtendedLifetime((qv, kv, vv, probs, dout)) {}
+    if q.isTracked { q.accumulateGradient(dq) }
+    if k.isTracked { k.accumulateGradient(dk) }
+    if v.isTracked { v.accumulateGradient(dv) }
+  }
+}
