@@ -12,50 +12,36 @@ public struct GradientCheckResult: CustomStringConvertible {
   public var passed: Bool { worstRatio <= 1 && checked > 0 }
 }
 
-/// Checks the backward of `f` against central finite differences.
+/// Checks the gradients of the scalar `loss` with respect to `parameters` against central
+/// finite differences, `(L(θ + ε) − L(θ − ε)) / 2ε` per entry with `L` read as a Double.
 ///
-/// The output is reduced to a scalar with fixed random weights `w` (so every output element
-/// matters): `L = Σ w ⊙ f(x)`. The analytic gradient comes from ``valueAndGradient(of:wrt:)``;
-/// the numeric one is `(L(x + ε) − L(x − ε)) / 2ε` per entry, with `L` summed in Double.
-/// An entry passes when `|a − n| ≤ absoluteTolerance + relativeTolerance·|n|`.
-public func checkGradients(
-  _ inputs: [Tensor], epsilon: Float = 1e-2, absoluteTolerance: Double = 2e-3,
-  relativeTolerance: Double = 2e-2, maxEntriesPerInput: Int = 48, seed: UInt64 = 11,
-  _ f: ([Variable]) -> Variable
+/// An entry passes when `|a − n| ≤ absoluteTolerance + relativeTolerance·|n|`. At most
+/// `maxEntriesPerParameter` entries of each parameter are probed, chosen by `seed`.
+/// `numericLoss`, when given, evaluates the same loss in Double for the probes.
+public func checkParameterGradients(
+  _ parameters: [Variable], epsilon: Float = 1e-2, absoluteTolerance: Double = 2e-3,
+  relativeTolerance: Double = 2e-2, maxEntriesPerParameter: Int = 48, seed: UInt64 = 11,
+  loss: () -> Variable, numericLoss: (() -> Double)? = nil
 ) -> GradientCheckResult {
+  func evaluate() -> Double { numericLoss?() ?? Double(loss().value.item) }
   var rng = SeededGenerator(seed: seed)
-  let probe = f(inputs.map { Variable($0) }).value
-  let weights = Tensor.randomNormal(probe.shape, using: &rng)
-
-  func loss(_ xs: [Tensor]) -> Double {
-    let y = f(xs.map { Variable($0) }).value
-    var total = 0.0
-    y.withUnsafeBufferPointer { py in
-      weights.withUnsafeBufferPointer { pw in
-        for i in 0..<py.count { total += Double(py[i]) * Double(pw[i]) }
-      }
-    }
-    return total
-  }
-
-  let variables = inputs.map { Variable($0) }
-  let (_, analytic) = valueAndGradient(
-    of: { sum(f(variables) * Variable(weights)) }, wrt: variables)
-
+  let (_, analytic) = valueAndGradient(of: loss, wrt: parameters)
   var result = GradientCheckResult()
-  for (k, input) in inputs.enumerated() {
-    let n = input.count
+  for (k, p) in parameters.enumerated() {
+    let n = p.value.count
     var indices = Array(0..<n)
-    if n > maxEntriesPerInput {
-      indices = (0..<maxEntriesPerInput).map { _ in Int(rng.next() % UInt64(n)) }
+    if n > maxEntriesPerParameter {
+      indices = (0..<maxEntriesPerParameter).map { _ in Int(rng.next() % UInt64(n)) }
     }
     for i in indices {
-      var plus = inputs, minus = inputs
-      plus[k][flat: i] += epsilon
-      minus[k][flat: i] -= epsilon
-      let numeric = (loss(plus) - loss(minus)) / (2 * Double(epsilon))
-      let a = Double(analytic[k][flat: i])
-      let err = abs(a - numeric)
+      let original = p.value[flat: i]
+      p.value[flat: i] = original + epsilon
+      let plus = evaluate()
+      p.value[flat: i] = original - epsilon
+      let minus = evaluate()
+      p.value[flat: i] = original
+      let numeric = (plus - minus) / (2 * Double(epsilon))
+      let err = abs(Double(analytic[k][flat: i]) - numeric)
       result.maxAbsoluteError = max(result.maxAbsoluteError, err)
       result.worstRatio = max(
         result.worstRatio, err / (absoluteTolerance + relativeTolerance * abs(numeric)))
@@ -63,4 +49,28 @@ public func checkGradients(
     }
   }
   return result
+}
+
+/// Checks the backward of an op `f` of several inputs. Its output is reduced to a scalar with
+/// fixed random weights `w` (so every output element matters), `L = Σ w ⊙ f(x)`, summed in
+/// Double, and checked with ``checkParameterGradients(_:epsilon:absoluteTolerance:relativeTolerance:maxEntriesPerParameter:seed:loss:numericLoss:)``.
+public func checkGradients(
+  _ inputs: [Tensor], epsilon: Float = 1e-2, seed: UInt64 = 11,
+  _ f: @escaping ([Variable]) -> Variable
+) -> GradientCheckResult {
+  var rng = SeededGenerator(seed: seed &+ 1)
+  let variables = inputs.map { Variable($0) }
+  let weights = Tensor.randomNormal(f(variables).shape, using: &rng)
+  return checkParameterGradients(
+    variables, epsilon: epsilon, seed: seed,
+    loss: { sum(f(variables) * Variable(weights)) },
+    numericLoss: {
+      var total = 0.0
+      f(variables).value.withUnsafeBufferPointer { py in
+        weights.withUnsafeBufferPointer { pw in
+          for i in 0..<py.count { total += Double(py[i]) * Double(pw[i]) }
+        }
+      }
+      return total
+    })
 }
