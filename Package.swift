@@ -1,9 +1,14 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
+// Kernels use SIMD16<Float>.addProduct; without a CPU that has FMA, Swift lowers each lane to
+// a libm `fmaf` call. Haswell's ISA (AVX2 + FMA) is the floor on x86-64 Linux: Zen 1 and
+// later, Intel 2013 and later.
+let cpuFlags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"], .when(platforms: [.linux]))]
+
 let package = Package(
   name: "Whetstone",
-  platforms: [.macOS(.v14)],
+  platforms: [.macOS(.v15)],
   products: [
     .library(name: "WhetTensor", targets: ["WhetTensor"]),
     .library(name: "WhetNN", targets: ["WhetNN"]),
@@ -21,25 +26,33 @@ let package = Package(
     ),
     .target(
       name: "WhetTensor",
-      dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))]
+      dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))],
+      swiftSettings: cpuFlags
     ),
-    .target(name: "WhetNN", dependencies: ["WhetTensor"]),
-    .target(name: "TestSupport", dependencies: ["WhetTensor", "WhetNN"], path: "Sources/TestSupport"),
+    .target(name: "WhetNN", dependencies: ["WhetTensor"], swiftSettings: cpuFlags),
+    .target(
+      name: "TestSupport", dependencies: ["WhetTensor", "WhetNN"], path: "Sources/TestSupport",
+      swiftSettings: cpuFlags),
     .executableTarget(
       name: "whet",
       dependencies: [
         "WhetTensor", "WhetNN",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ]
+      ],
+      swiftSettings: cpuFlags
     ),
     .executableTarget(
       name: "whet-bench",
       dependencies: [
         "WhetTensor", "WhetNN",
         .target(name: "CBLAS", condition: .when(platforms: [.linux])),
-      ]
+      ],
+      swiftSettings: cpuFlags
     ),
-    .testTarget(name: "WhetTensorTests", dependencies: ["WhetTensor", "TestSupport"]),
-    .testTarget(name: "WhetNNTests", dependencies: ["WhetNN", "WhetTensor", "TestSupport"]),
+    .testTarget(
+      name: "WhetTensorTests", dependencies: ["WhetTensor", "TestSupport"], swiftSettings: cpuFlags),
+    .testTarget(
+      name: "WhetNNTests", dependencies: ["WhetNN", "WhetTensor", "TestSupport"],
+      swiftSettings: cpuFlags),
   ]
 )

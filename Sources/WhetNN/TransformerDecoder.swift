@@ -49,6 +49,21 @@ public final class TransformerDecoder: Module {
       weight: outputWeight, targets: targets)
   }
 
+  /// Next-token logits `[B, V]` at the last position of each row; the only place full-vocabulary
+  /// logits are formed, and only for one position per row.
+  public func lastPositionLogits(tokens: [Int], batch: Int, keyStart: [Int]? = nil) -> Tensor {
+    let hidden = hiddenStates(tokens: tokens, batch: batch, keyStart: keyStart).value
+    let t = tokens.count / batch, c = config.hiddenSize
+    let last = Tensor(shape: [batch, c]) { out in
+      hidden.withUnsafeBufferPointer { h in
+        for b in 0..<batch {
+          (out.baseAddress! + b * c).update(from: h.baseAddress! + ((b + 1) * t - 1) * c, count: c)
+        }
+      }
+    }
+    return Tensor.matmul(last, outputWeight.value, transposeB: true)
+  }
+
   public var namedParameters: [(name: String, variable: Variable)] {
     var all = prefixed("model.embed_tokens", embedTokens.namedParameters)
     for (i, layer) in layers.enumerated() {

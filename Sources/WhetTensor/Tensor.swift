@@ -16,9 +16,13 @@ public final class TensorStorage: @unchecked Sendable {
     let raw = UnsafeMutableRawPointer.allocate(
       byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
     self.pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+    AllocationStatistics.allocated(max(count, 1) * MemoryLayout<Float>.stride)
   }
 
-  deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+  deinit {
+    UnsafeMutableRawPointer(pointer).deallocate()
+    AllocationStatistics.freed(max(count, 1) * MemoryLayout<Float>.stride)
+  }
 }
 
 /// A dense, contiguous, row-major tensor of `Float32` with value semantics.

@@ -60,8 +60,7 @@ extension Tensor {
         k.withUnsafeBufferPointer { pk in
           v.withUnsafeBufferPointer { pv in
             parallelFor(g.b * g.h) { tasks in
-              let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(g.s, 1))
-              defer { scratch.deallocate() }
+              withWorkspace(g.s) { scratch in
               for task in tasks {
                 let bi = task / g.h, hi = task % g.h, kh = hi / g.group
                 for i in 0..<g.t {
@@ -86,6 +85,7 @@ extension Tensor {
                     axpy(p[j], pv.baseAddress! + ((bi * g.s + j) * g.kv + kh) * g.d, oi, g.d)
                   }
                 }
+              }
               }
             }
           }
@@ -122,8 +122,7 @@ public func attention(
     let pp = probs!.withUnsafeBufferPointer { $0.baseAddress! }
     let pdo = dout.withUnsafeBufferPointer { $0.baseAddress! }
     parallelFor(g.b * g.kv) { tasks in
-      let dP = UnsafeMutablePointer<Float>.allocate(capacity: max(g.s, 1))
-      defer { dP.deallocate() }
+      withWorkspace(g.s) { dP in
       for task in tasks {
         let bi = task / g.kv, kh = task % g.kv
         for hi in (kh * g.group)..<((kh + 1) * g.group) {
@@ -146,6 +145,7 @@ public func attention(
             }
           }
         }
+      }
       }
     }
     // The raw pointers above stay valid: each tensor is uniquely owned and not resized.

@@ -11,8 +11,8 @@ extension Tensor {
     _ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false
   ) -> Tensor {
     let g = MatMulGeometry(a.shape, b.shape, transposeA: transposeA, transposeB: transposeB)
-    var out = Tensor(shape: g.outputShape)
-    out.withUnsafeMutableBufferPointer { c in
+    // Uninitialised: beta = 0 overwrites every element.
+    return Tensor(shape: g.outputShape) { c in
       a.withUnsafeBufferPointer { pa in
         b.withUnsafeBufferPointer { pb in
           for i in 0..<g.batch {
@@ -25,7 +25,6 @@ extension Tensor {
         }
       }
     }
-    return out
   }
 }
 

@@ -28,8 +28,7 @@ extension Tensor {
     var runningSum = [Float](repeating: 0, count: n)
     var targetLogit = [Float](repeating: 0, count: n)
     let width = min(chunk, v)
-    let logits = UnsafeMutablePointer<Float>.allocate(capacity: max(n * width, 1))
-    defer { logits.deallocate() }
+    withWorkspace(n * width) { logits in
     hidden.withUnsafeBufferPointer { ph in
       weight.withUnsafeBufferPointer { pw in
         for start in stride(from: 0, to: v, by: width) {
@@ -57,6 +56,7 @@ extension Tensor {
           }
         }
       }
+    }
     }
     var lse = [Float](repeating: 0, count: n)
     let out = Tensor(shape: [n]) { o in
@@ -86,8 +86,7 @@ public func targetLogProbs(
     let width = min(chunk, v)
     var dh = Tensor.zeros(hv.shape)
     var dw = weight.isTracked ? Tensor.zeros(wv.shape) : Tensor.zeros([0])
-    let dlogits = UnsafeMutablePointer<Float>.allocate(capacity: max(n * width, 1))
-    defer { dlogits.deallocate() }
+    withWorkspace(n * width) { dlogits in
     hv.withUnsafeBufferPointer { ph in
       wv.withUnsafeBufferPointer { pw in
         g.withUnsafeBufferPointer { pg in
@@ -126,6 +125,7 @@ public func targetLogProbs(
           }
         }
       }
+    }
     }
     if hidden.isTracked { hidden.accumulateGradient(dh) }
     if weight.isTracked { weight.accumulateGradient(dw) }

@@ -1,0 +1,14 @@
+import ArgumentParser
+
+/// The `whet` command line: thin front ends that turn flags into library calls.
+@main
+struct Whet: ParsableCommand {
+  static let version = "0.1.0"
+
+  static let configuration = CommandConfiguration(
+    commandName: "whet",
+    abstract: "Reward-driven post-training of language models, natively in Swift.",
+    version: version,
+    subcommands: [Demo.self]
+  )
+}
