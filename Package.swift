@@ -4,7 +4,9 @@ import PackageDescription
 // Kernels use SIMD16<Float>.addProduct; without a CPU that has FMA, Swift lowers each lane to
 // a libm `fmaf` call. Haswell's ISA (AVX2 + FMA) is the floor on x86-64 Linux: Zen 1 and
 // later, Intel 2013 and later.
-let cpuFlags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"], .when(platforms: [.linux]))]
+let cpuFlags: [SwiftSetting] = [
+  .unsafeFlags(["-target-cpu", "haswell"], .when(platforms: [.linux]))
+]
 
 let package = Package(
   name: "Whetstone",

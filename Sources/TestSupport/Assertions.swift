@@ -17,7 +17,9 @@ public func maxDifference(_ a: Tensor, _ b: Tensor) -> Float {
 }
 
 /// True when every element agrees within `absolute + relative·|b|`.
-public func isClose(_ a: [Float], _ b: [Float], absolute: Float = 1e-5, relative: Float = 1e-4) -> Bool {
+public func isClose(_ a: [Float], _ b: [Float], absolute: Float = 1e-5, relative: Float = 1e-4)
+  -> Bool
+{
   guard a.count == b.count else { return false }
   return zip(a, b).allSatisfy { abs($0 - $1) <= absolute + relative * abs($1) }
 }

@@ -12,7 +12,9 @@ public struct TrainingState: Codable, Sendable, Equatable {
   /// Free-form values a trainer wants back (config hash, best metric, …).
   public var extra: [String: String]
 
-  public init(step: Int, dataPosition: Int, generator: SeededGenerator, extra: [String: String] = [:]) {
+  public init(
+    step: Int, dataPosition: Int, generator: SeededGenerator, extra: [String: String] = [:]
+  ) {
     self.step = step
     self.dataPosition = dataPosition
     self.generator = generator
@@ -28,7 +30,8 @@ public struct TrainingState: Codable, Sendable, Equatable {
     // Generator words are hex strings: JSON numbers cannot hold 64 bits exactly.
     let words = try c.decode([String].self, forKey: .generator).compactMap { UInt64($0, radix: 16) }
     guard words.count == 4 else {
-      throw DecodingError.dataCorruptedError(forKey: .generator, in: c, debugDescription: "need 4 hex words")
+      throw DecodingError.dataCorruptedError(
+        forKey: .generator, in: c, debugDescription: "need 4 hex words")
     }
     generator = SeededGenerator(stateWords: words)
     extra = try c.decode([String: String].self, forKey: .extra)
@@ -91,7 +94,8 @@ public enum Checkpoint {
     for (name, variable) in parameters {
       let t = try file.tensor(name)
       guard t.shape == variable.shape else {
-        throw CheckpointError.shapeMismatch(file: url.path, tensor: name, expected: variable.shape, found: t.shape)
+        throw CheckpointError.shapeMismatch(
+          file: url.path, tensor: name, expected: variable.shape, found: t.shape)
       }
       loaded.append(t)
     }

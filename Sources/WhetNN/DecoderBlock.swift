@@ -8,7 +8,8 @@ public struct DecoderContext {
   public var mask: AttentionMask
 
   /// Positions `0..<length` in every row (or shifted by `keyStart` padding on the left).
-  public init(batch: Int, length: Int, headDimension: Int, ropeTheta: Float, keyStart: [Int]? = nil) {
+  public init(batch: Int, length: Int, headDimension: Int, ropeTheta: Float, keyStart: [Int]? = nil)
+  {
     self.batch = batch
     self.length = length
     var positions: [Int] = []

@@ -7,7 +7,8 @@ import WhetTensor
 public func languageModelLoss(
   _ model: TransformerDecoder, tokens: [Int], targets: [Int], batch: Int, keyStart: [Int]? = nil
 ) -> Variable {
-  let logProbs = model.targetLogProbs(tokens: tokens, targets: targets, batch: batch, keyStart: keyStart)
+  let logProbs = model.targetLogProbs(
+    tokens: tokens, targets: targets, batch: batch, keyStart: keyStart)
   let mask = Tensor(shape: [targets.count], scalars: targets.map { $0 >= 0 ? 1 : 0 })
   return -maskedMean(logProbs, mask: mask)
 }

@@ -25,7 +25,9 @@ public final class AdamW: Optimizer {
   var v: [Tensor] = []
 
   /// PyTorch's defaults: β = (0.9, 0.999), ε = 1e-8, weight decay 0.01.
-  public init(beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0.01) {
+  public init(
+    beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0.01
+  ) {
     self.beta1 = beta1
     self.beta2 = beta2
     self.epsilon = epsilon
@@ -93,7 +95,9 @@ public final class SGD: Optimizer {
   public var stepCount = 0
   var buffers: [Tensor] = []
 
-  public init(momentum: Float = 0, dampening: Float = 0, weightDecay: Float = 0, nesterov: Bool = false) {
+  public init(
+    momentum: Float = 0, dampening: Float = 0, weightDecay: Float = 0, nesterov: Bool = false
+  ) {
     self.momentum = momentum
     self.dampening = dampening
     self.weightDecay = weightDecay
@@ -125,7 +129,12 @@ public final class SGD: Optimizer {
   }
 
   public var state: [String: Tensor] {
-    get { Dictionary(uniqueKeysWithValues: buffers.enumerated().map { ("momentum_buffer.\($0.offset)", $0.element) }) }
+    get {
+      Dictionary(
+        uniqueKeysWithValues: buffers.enumerated().map {
+          ("momentum_buffer.\($0.offset)", $0.element)
+        })
+    }
     set { buffers = (0..<newValue.count).map { newValue["momentum_buffer.\($0)"]! } }
   }
 }

@@ -74,7 +74,8 @@ public struct SafetensorsFile {
       UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
     }
     guard headerSize <= UInt64(Self.maximumHeaderSize) else {
-      throw SafetensorsError.invalidHeader(file: path, reason: "header size \(headerSize) exceeds 100 MB")
+      throw SafetensorsError.invalidHeader(
+        file: path, reason: "header size \(headerSize) exceeds 100 MB")
     }
     guard 8 + Int(headerSize) <= data.count else {
       throw SafetensorsError.truncated(
@@ -87,7 +88,8 @@ public struct SafetensorsFile {
     }
     let json: [String: Any]
     do {
-      guard let object = try JSONSerialization.jsonObject(with: headerBytes) as? [String: Any] else {
+      guard let object = try JSONSerialization.jsonObject(with: headerBytes) as? [String: Any]
+      else {
         throw SafetensorsError.invalidHeader(file: path, reason: "header is not a JSON object")
       }
       json = object
@@ -101,7 +103,8 @@ public struct SafetensorsFile {
     for (name, value) in json {
       if name == "__metadata__" {
         guard let m = value as? [String: String] else {
-          throw SafetensorsError.invalidHeader(file: path, reason: "__metadata__ must map strings to strings")
+          throw SafetensorsError.invalidHeader(
+            file: path, reason: "__metadata__ must map strings to strings")
         }
         metadata = m
         continue
@@ -126,10 +129,13 @@ public struct SafetensorsFile {
       offsets.count == 2
     else { throw bad("missing shape or data_offsets") }
     let shape = try shapeValues.map { v -> Int in
-      guard let n = v as? Int, n >= 0 else { throw bad("shape \(shapeValues) is not non-negative integers") }
+      guard let n = v as? Int, n >= 0 else {
+        throw bad("shape \(shapeValues) is not non-negative integers")
+      }
       return n
     }
-    guard let begin = offsets[0] as? Int, let end = offsets[1] as? Int, begin >= 0, begin <= end else {
+    guard let begin = offsets[0] as? Int, let end = offsets[1] as? Int, begin >= 0, begin <= end
+    else {
       throw bad("data_offsets \(offsets) are not an increasing pair")
     }
     var bytes = dtype.byteSize
@@ -139,7 +145,8 @@ public struct SafetensorsFile {
       bytes = product
     }
     guard end - begin == bytes else {
-      throw bad("shape \(shape) of \(dtypeName) needs \(bytes) bytes, data_offsets give \(end - begin)")
+      throw bad(
+        "shape \(shape) of \(dtypeName) needs \(bytes) bytes, data_offsets give \(end - begin)")
     }
     return Entry(dtype: dtype, shape: shape, range: begin..<end)
   }
@@ -147,10 +154,15 @@ public struct SafetensorsFile {
   /// Tensors must tile the data section exactly: no gaps, no overlaps, nothing past the end.
   static func validateLayout(_ entries: [String: Entry], dataSize: Int, path: String) throws {
     var expected = 0
-    for (name, e) in entries.sorted(by: { ($0.value.range.lowerBound, $0.key) < ($1.value.range.lowerBound, $1.key) }) {
+    for (name, e) in entries.sorted(by: {
+      ($0.value.range.lowerBound, $0.key) < ($1.value.range.lowerBound, $1.key)
+    }) {
       if e.range.upperBound > dataSize {
         throw SafetensorsError.truncated(
-          file: path, reason: "tensor '\(name)' ends at byte \(e.range.upperBound) of a \(dataSize)-byte data section")
+          file: path,
+          reason:
+            "tensor '\(name)' ends at byte \(e.range.upperBound) of a \(dataSize)-byte data section"
+        )
       }
       if e.range.lowerBound != expected {
         throw SafetensorsError.invalidTensor(
@@ -170,20 +182,39 @@ public struct SafetensorsFile {
 
   /// The tensor `name` converted to Float32.
   public func tensor(_ name: String) throws -> Tensor {
-    guard let e = entries[name] else { throw SafetensorsError.missingTensor(file: path, tensor: name) }
+    guard let e = entries[name] else {
+      throw SafetensorsError.missingTensor(file: path, tensor: name)
+    }
     let count = Tensor.elementCount(e.shape)
     return data.withUnsafeBytes { raw in
       let base = raw.baseAddress! + dataStart + e.range.lowerBound
       return Tensor(shape: e.shape) { out in
         switch e.dtype {
         case .f32:
-          for i in 0..<count { out[i] = Float(bitPattern: UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
+          for i in 0..<count {
+            out[i] = Float(
+              bitPattern: UInt32(
+                littleEndian: base.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+          }
         case .f64:
-          for i in 0..<count { out[i] = Float(Double(bitPattern: UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)))) }
+          for i in 0..<count {
+            out[i] = Float(
+              Double(
+                bitPattern: UInt64(
+                  littleEndian: base.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))
+          }
         case .f16:
-          for i in 0..<count { out[i] = halfToFloat(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
+          for i in 0..<count {
+            out[i] = halfToFloat(
+              UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
+          }
         case .bf16:
-          for i in 0..<count { out[i] = Float(bitPattern: UInt32(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) << 16) }
+          for i in 0..<count {
+            out[i] = Float(
+              bitPattern: UInt32(
+                UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
+                << 16)
+          }
         }
       }
     }
@@ -207,7 +238,9 @@ public struct SafetensorsFile {
     if !metadata.isEmpty { header["__metadata__"] = metadata }
     var offset = 0
     for (name, t) in sorted {
-      header[name] = ["dtype": "F32", "shape": t.shape, "data_offsets": [offset, offset + 4 * t.count]]
+      header[name] = [
+        "dtype": "F32", "shape": t.shape, "data_offsets": [offset, offset + 4 * t.count],
+      ]
       offset += 4 * t.count
     }
     var headerData = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
@@ -219,7 +252,10 @@ public struct SafetensorsFile {
     for (_, t) in sorted {
       t.withUnsafeBufferPointer { p in
         // Float32 in memory is little-endian on every platform Swift runs on here.
-        out.append(UnsafeBufferPointer(start: UnsafeRawPointer(p.baseAddress!).assumingMemoryBound(to: UInt8.self), count: 4 * p.count))
+        out.append(
+          UnsafeBufferPointer(
+            start: UnsafeRawPointer(p.baseAddress!).assumingMemoryBound(to: UInt8.self),
+            count: 4 * p.count))
       }
     }
     return out

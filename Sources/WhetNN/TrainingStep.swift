@@ -8,7 +8,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
   public var description: String {
     switch self {
     case .nonFinite(let step, let loss, let norm):
-      return "step \(step): loss \(loss), gradient norm \(norm) is not finite; parameters left unchanged"
+      return
+        "step \(step): loss \(loss), gradient norm \(norm) is not finite; parameters left unchanged"
     }
   }
 }

@@ -49,7 +49,9 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
   public mutating func nextUniform() -> Float { Float(next() >> 40) * (1.0 / 16_777_216.0) }
 
   /// Uniform in [0, 1) with 53 random bits.
-  public mutating func nextUniformDouble() -> Double { Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0) }
+  public mutating func nextUniformDouble() -> Double {
+    Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0)
+  }
 
   /// Standard normal sample (Box–Muller, one value per call).
   public mutating func nextNormal() -> Float {

@@ -45,8 +45,12 @@ while let a = arguments.next() {
   return best
 }
 
-func emit(_ name: String, _ value: Double, unit: String, config: [String: Any], baseline: Double? = nil) {
-  var object: [String: Any] = ["name": name, "value": (value * 1000).rounded() / 1000, "unit": unit, "config": config]
+func emit(
+  _ name: String, _ value: Double, unit: String, config: [String: Any], baseline: Double? = nil
+) {
+  var object: [String: Any] = [
+    "name": name, "value": (value * 1000).rounded() / 1000, "unit": unit, "config": config,
+  ]
   if let baseline {
     object["baseline"] = (baseline * 1000).rounded() / 1000
     object["ratio"] = (value / baseline * 1000).rounded() / 1000
@@ -86,7 +90,10 @@ for (m, k, n) in [(1024, 576, 1536), (1024, 1536, 576), (1024, 576, 576), (1024,
       }
     }
   }
-  emit(name, flops / ours / 1e9, unit: "GFLOP/s", config: ["m": m, "k": k, "n": n, "path": "matmul(x, W, transposeB)"], baseline: flops / raw / 1e9)
+  emit(
+    name, flops / ours / 1e9, unit: "GFLOP/s",
+    config: ["m": m, "k": k, "n": n, "path": "matmul(x, W, transposeB)"],
+    baseline: flops / raw / 1e9)
 }
 
 // The vocabulary projection in 4096-wide chunks (as the chunked log-prob op runs it),
@@ -109,13 +116,16 @@ if selected("gemm.1024x576x49152") {
         },
         bestSeconds {
           cblas_sgemm(
-            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1, a.baseAddress!,
+            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1,
+            a.baseAddress!,
             Int32(k), b.baseAddress!, Int32(k), 0, &full, Int32(n))
         }
       )
     }
   }
-  emit("gemm.1024x576x49152", flops / ours / 1e9, unit: "GFLOP/s", config: ["m": m, "k": k, "n": n, "chunk": chunk], baseline: flops / raw / 1e9)
+  emit(
+    "gemm.1024x576x49152", flops / ours / 1e9, unit: "GFLOP/s",
+    config: ["m": m, "k": k, "n": n, "chunk": chunk], baseline: flops / raw / 1e9)
 }
 
 // MARK: One SmolLM2-sized decoder block at batch 8 × 128.
@@ -129,14 +139,18 @@ if selected("block.forward") || selected("block.forward_backward") {
   let (b, t) = (8, 128)
   let x = Variable(randomTensor([b * t, 576], seed: 8))
   let context = DecoderContext(batch: b, length: t, headDimension: 64, ropeTheta: 100_000)
-  let config: [String: Any] = ["batch": b, "seq": t, "hidden": 576, "heads": 9, "kv_heads": 3, "ffn": 1536]
+  let config: [String: Any] = [
+    "batch": b, "seq": t, "hidden": 576, "heads": 9, "kv_heads": 3, "ffn": 1536,
+  ]
   if selected("block.forward") {
     let s = bestSeconds { _ = block(x, context: context) }
     emit("block.forward", Double(b * t) / s, unit: "tokens/s", config: config)
   }
   if selected("block.forward_backward") {
     let params = block.parameters + [x]
-    let s = bestSeconds { _ = valueAndGradient(of: { mean(block(x, context: context)) }, wrt: params) }
+    let s = bestSeconds {
+      _ = valueAndGradient(of: { mean(block(x, context: context)) }, wrt: params)
+    }
     emit("block.forward_backward", Double(b * t) / s, unit: "tokens/s", config: config)
   }
 }
@@ -158,11 +172,16 @@ if selected("logprobs.chunked") {
   let forwardPeak = AllocationStatistics.peakBytes - before
   let s = bestSeconds { _ = targetLogProbs(hidden: h, weight: w, targets: targets) }
   emit("logprobs.chunked.forward", Double(n) / s, unit: "tokens/s", config: config)
-  emit("logprobs.chunked.forward.peak_memory", Double(forwardPeak) / 1e6, unit: "MB", config: config, baseline: Double(n * v * 4) / 1e6)
+  emit(
+    "logprobs.chunked.forward.peak_memory", Double(forwardPeak) / 1e6, unit: "MB", config: config,
+    baseline: Double(n * v * 4) / 1e6)
   // Forward + backward to the hidden states only (the weight frozen, as with LoRA).
   before = AllocationStatistics.liveBytes
   AllocationStatistics.resetPeak()
-  _ = valueAndGradient(of: { sum(targetLogProbs(hidden: h, weight: w, targets: targets)) }, wrt: [h])
+  _ = valueAndGradient(
+    of: { sum(targetLogProbs(hidden: h, weight: w, targets: targets)) }, wrt: [h])
   let backwardPeak = AllocationStatistics.peakBytes - before
-  emit("logprobs.chunked.forward_backward.peak_memory", Double(backwardPeak) / 1e6, unit: "MB", config: config, baseline: Double(n * v * 4) / 1e6)
+  emit(
+    "logprobs.chunked.forward_backward.peak_memory", Double(backwardPeak) / 1e6, unit: "MB",
+    config: config, baseline: Double(n * v * 4) / 1e6)
 }

@@ -11,12 +11,17 @@ struct Demo: ParsableCommand {
 
   @Option(help: "Optimizer steps.") var steps = 1500
   @Option(help: "Sequences per step.") var batchSize = 32
-  @Option(help: "Peak learning rate (AdamW, warm-up then cosine decay).") var learningRate: Float = 3e-3
+  @Option(help: "Peak learning rate (AdamW, warm-up then cosine decay).") var learningRate: Float =
+    3e-3
   @Option(help: "Seed for initialisation and data.") var seed: UInt64 = 1
 
   func validate() throws {
-    guard steps > 0, batchSize > 0 else { throw ValidationError("--steps and --batch-size must be positive") }
-    guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be positive") }
+    guard steps > 0, batchSize > 0 else {
+      throw ValidationError("--steps and --batch-size must be positive")
+    }
+    guard learningRate > 0, learningRate.isFinite else {
+      throw ValidationError("--learning-rate must be positive")
+    }
   }
 
   func run() throws {
@@ -28,7 +33,9 @@ struct Demo: ParsableCommand {
     let model = TransformerDecoder(config, rng: &rng)
     let optimizer = AdamW(weightDecay: 0.01)
     let schedule = LearningRateSchedule.cosine(warmupSteps: steps / 20, totalSteps: steps)
-    print("Training a \(model.parameterCount)-parameter decoder to reverse digit strings (\(steps) steps × \(batchSize)).")
+    print(
+      "Training a \(model.parameterCount)-parameter decoder to reverse digit strings (\(steps) steps × \(batchSize))."
+    )
     let start = Date()
     var window: [Float] = []
     for step in 0..<steps {
@@ -36,12 +43,18 @@ struct Demo: ParsableCommand {
       let report = try trainingStep(
         parameters: model.parameters, optimizer: optimizer,
         learningRate: schedule.learningRate(base: learningRate, atStep: step), maxGradientNorm: 1,
-        microBatches: [{ languageModelLoss(model, tokens: batch.tokens, targets: batch.targets, batch: batchSize) }])
+        microBatches: [
+          {
+            languageModelLoss(model, tokens: batch.tokens, targets: batch.targets, batch: batchSize)
+          }
+        ])
       window.append(report.loss)
       if (step + 1) % max(1, steps / 20) == 0 || step == 0 {
         let mean = window.reduce(0, +) / Float(window.count)
         let bar = String(repeating: "█", count: max(0, min(40, Int(mean * 12))))
-        print(String(format: "step %4d  loss %.4f  lr %.2e  %@", step + 1, mean, report.learningRate, bar))
+        print(
+          String(
+            format: "step %4d  loss %.4f  lr %.2e  %@", step + 1, mean, report.learningRate, bar))
         window.removeAll()
       }
     }
@@ -56,10 +69,15 @@ struct Demo: ParsableCommand {
       let ok = answer == Array(digits.reversed())
       if ok { correct += 1 }
       if i < shown {
-        print("  \(digits.map(String.init).joined()) → \(answer.map(String.init).joined())  \(ok ? "✓" : "✗")")
+        print(
+          "  \(digits.map(String.init).joined()) → \(answer.map(String.init).joined())  \(ok ? "✓" : "✗")"
+        )
       }
     }
-    print(String(format: "\nExact-match accuracy on %d held-out strings: %d%%  (training took %.1f s)", evaluated, correct * 100 / evaluated, seconds))
+    print(
+      String(
+        format: "\nExact-match accuracy on %d held-out strings: %d%%  (training took %.1f s)",
+        evaluated, correct * 100 / evaluated, seconds))
   }
 }
 
@@ -82,7 +100,9 @@ struct DigitReversal {
       let d = randomDigits(using: &rng)
       var row = d + [Self.separator] + d.reversed() + [Self.end]
       let answerStart = d.count  // the SEP position predicts the first reversed digit
-      var rowTargets = (0..<row.count).map { i in i >= answerStart && i + 1 < row.count ? row[i + 1] : -1 }
+      var rowTargets = (0..<row.count).map { i in
+        i >= answerStart && i + 1 < row.count ? row[i + 1] : -1
+      }
       row += Array(repeating: Self.padding, count: sequenceLength - row.count)
       rowTargets += Array(repeating: -1, count: sequenceLength - rowTargets.count)
       tokens += row

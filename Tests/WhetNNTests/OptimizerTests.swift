@@ -11,11 +11,14 @@ import WhetTensor
   @Test func adamWMatchesPyTorchFormula() {
     let p = Variable(Tensor(shape: [2], scalars: [1, -2]))
     let adam = AdamW(weightDecay: 0.01)
-    let expected: [[Float]] = [[0.899, -1.898], [0.8177969, -1.8449994], [0.7959078, -1.8068308]]
+    let expected: [[Float]] = [
+      [0.899, -1.898], [0.8177969, -1.8449994], [0.7959078, -1.8068308],
+    ]
     let grads: [[Float]] = [[0.5, -1], [0.1, 0.2], [-0.3, 0.05]]
     for (g, e) in zip(grads, expected) {
       adam.step([p], gradients: [Tensor(shape: [2], scalars: g)], learningRate: 0.1)
-      #expect(isClose(p.value.scalars, e, absolute: 2e-6, relative: 0), "\(p.value.scalars) vs \(e)")
+      #expect(
+        isClose(p.value.scalars, e, absolute: 2e-6, relative: 0), "\(p.value.scalars) vs \(e)")
     }
     #expect(adam.stepCount == 3)
   }

@@ -6,14 +6,16 @@ import WhetTensor
 
 @Suite struct SafetensorsTests {
   func temporaryURL(_ name: String) -> URL {
-    FileManager.default.temporaryDirectory.appendingPathComponent("whet-test-\(UUID().uuidString)-\(name)")
+    FileManager.default.temporaryDirectory.appendingPathComponent(
+      "whet-test-\(UUID().uuidString)-\(name)")
   }
 
   @Test func roundTripKeepsNamesShapesValuesAndMetadata() throws {
     let a = randomTensor([3, 4], seed: 1), b = Tensor(shape: [2], scalars: [.infinity, -0.0])
     let url = temporaryURL("rt.safetensors")
     defer { try? FileManager.default.removeItem(at: url) }
-    try SafetensorsFile.write([("layer.weight", a), ("bias", b)], metadata: ["format": "pt"], to: url)
+    try SafetensorsFile.write(
+      [("layer.weight", a), ("bias", b)], metadata: ["format": "pt"], to: url)
     let file = try SafetensorsFile(contentsOf: url)
     #expect(file.names == ["bias", "layer.weight"])
     #expect(file.metadata == ["format": "pt"])
@@ -24,7 +26,8 @@ import WhetTensor
 
   /// A file laid out by hand, byte for byte, as the format defines it, with F16 and BF16.
   @Test func readsHandBuiltFileWithHalfPrecision() throws {
-    let header = #"{"h":{"dtype":"F16","shape":[2],"data_offsets":[0,4]},"b":{"dtype":"BF16","shape":[1],"data_offsets":[4,6]}}"#
+    let header =
+      #"{"h":{"dtype":"F16","shape":[2],"data_offsets":[0,4]},"b":{"dtype":"BF16","shape":[1],"data_offsets":[4,6]}}"#
     var data = Data()
     withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { data.append(contentsOf: $0) }
     data.append(Data(header.utf8))
@@ -55,7 +58,8 @@ import WhetTensor
     }
     // A header length far past the end.
     var huge = good
-    huge.replaceSubrange(0..<8, with: withUnsafeBytes(of: UInt64(1 << 40).littleEndian) { Data($0) })
+    huge.replaceSubrange(
+      0..<8, with: withUnsafeBytes(of: UInt64(1 << 40).littleEndian) { Data($0) })
     #expect(error(huge) != nil)
     // Garbage JSON.
     var garbage = good
@@ -78,7 +82,9 @@ import WhetTensor
   }
 
   @Test func missingFileAndTensorAreTypedErrors() throws {
-    #expect(throws: SafetensorsError.self) { try SafetensorsFile(contentsOf: URL(fileURLWithPath: "/nonexistent/x.safetensors")) }
+    #expect(throws: SafetensorsError.self) {
+      try SafetensorsFile(contentsOf: URL(fileURLWithPath: "/nonexistent/x.safetensors"))
+    }
     let file = try SafetensorsFile(data: try SafetensorsFile.encode([("a", Tensor(1))]), path: "f")
     #expect(throws: SafetensorsError.missingTensor(file: "f", tensor: "b")) { try file.tensor("b") }
   }

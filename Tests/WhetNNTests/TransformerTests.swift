@@ -59,11 +59,14 @@ import WhetTensor
   /// Train 6 steps straight, or 3 steps, save, load into a fresh model, and 3 more:
   /// the weights must be bit-identical (weights, AdamW moments, step and RNG all restored).
   @Test func checkpointResumeIsExact() throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("whet-ckpt-\(UUID().uuidString)")
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "whet-ckpt-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: dir) }
     let url = dir.appendingPathComponent("checkpoint.safetensors")
 
-    func run(steps: Range<Int>, model: TransformerDecoder, adam: AdamW, rng: inout SeededGenerator) throws {
+    func run(steps: Range<Int>, model: TransformerDecoder, adam: AdamW, rng: inout SeededGenerator)
+      throws
+    {
       for _ in steps {
         // The batch is drawn from the run's generator, so the RNG state matters on resume.
         let tokens = (0..<12).map { _ in Int(rng.next() % 11) }
@@ -90,7 +93,8 @@ import WhetTensor
     var otherRNG = SeededGenerator(seed: 77)
     let resumed = TransformerDecoder(Self.tiny, rng: &otherRNG)
     let resumedAdam = AdamW()
-    let state = try Checkpoint.load(from: url, into: resumed.namedParameters, optimizer: resumedAdam)
+    let state = try Checkpoint.load(
+      from: url, into: resumed.namedParameters, optimizer: resumedAdam)
     #expect(state.step == 3 && state.dataPosition == 36)
     #expect(resumedAdam.stepCount == 3)
     var resumedRNG = state.generator
@@ -100,18 +104,23 @@ import WhetTensor
       #expect(a.value.scalars == b.value.scalars)
     }
     // No temporary files are left beside the checkpoint.
-    #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["checkpoint.safetensors"])
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["checkpoint.safetensors"])
   }
 
   @Test func checkpointIntoWrongShapeIsRejectedAndChangesNothing() throws {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("whet-ckpt-\(UUID().uuidString).safetensors")
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "whet-ckpt-\(UUID().uuidString).safetensors")
     defer { try? FileManager.default.removeItem(at: url) }
     let w = Variable(Tensor(shape: [2, 2], repeating: 1))
     try Checkpoint.save(
       to: url, parameters: [("w", w)], optimizer: nil,
       state: TrainingState(step: 0, dataPosition: 0, generator: SeededGenerator(seed: 1)))
     let other = Variable(Tensor(shape: [3], repeating: 7))
-    #expect(throws: CheckpointError.shapeMismatch(file: url.path, tensor: "w", expected: [3], found: [2, 2])) {
+    #expect(
+      throws: CheckpointError.shapeMismatch(
+        file: url.path, tensor: "w", expected: [3], found: [2, 2])
+    ) {
       try Checkpoint.load(from: url, into: [("w", other)], optimizer: nil)
     }
     #expect(other.value.scalars == [7, 7, 7])

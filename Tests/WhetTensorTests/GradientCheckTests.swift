@@ -68,7 +68,8 @@ import WhetTensor
     let x = randomTensor([2, 3, 4], seed: 13)
     // Distinct values 0.1 apart, shuffled, so a ±ε step never changes which element is max.
     var rng = SeededGenerator(seed: 30)
-    let spaced = Tensor(shape: [2, 3, 4], scalars: (0..<24).map { Float($0) * 0.1 }.shuffled(using: &rng))
+    let spaced = Tensor(
+      shape: [2, 3, 4], scalars: (0..<24).map { Float($0) * 0.1 }.shuffled(using: &rng))
     for axis in 0..<3 {
       expectGradients([x]) { sum($0[0], alongAxis: axis) }
       expectGradients([x]) { mean($0[0], alongAxis: axis, keepingDimension: true) }
@@ -109,7 +110,8 @@ import WhetTensor
     let k = randomTensor([2, 4, 6], seed: 20)
     let v = randomTensor([2, 4, 6], seed: 21)
     expectGradients([q, k, v]) {
-      attention(q: $0[0], k: $0[1], v: $0[2], heads: 4, kvHeads: 2, mask: AttentionMask(keyStart: [0, 1]))
+      attention(
+        q: $0[0], k: $0[1], v: $0[2], heads: 4, kvHeads: 2, mask: AttentionMask(keyStart: [0, 1]))
     }
   }
 
@@ -119,7 +121,8 @@ import WhetTensor
     let k = randomTensor([1, 6, 2], seed: 23)
     let v = randomTensor([1, 6, 2], seed: 24)
     expectGradients([q, k, v]) {
-      attention(q: $0[0], k: $0[1], v: $0[2], heads: 2, kvHeads: 1, mask: AttentionMask(queryOffset: 4))
+      attention(
+        q: $0[0], k: $0[1], v: $0[2], heads: 2, kvHeads: 1, mask: AttentionMask(queryOffset: 4))
     }
   }
 

@@ -96,17 +96,19 @@ import WhetTensor
     let targets = [0, 36, 5, 17, 17, 2]
     // Naive: the full [N, V] logits, log-softmax, pick the target.
     let hv = Variable(h), wv = Variable(w)
-    let naive = valueAndGradient(of: {
-      let logits = matmul(hv, wv, transposeB: true)
-      let picked = Tensor(shape: [n, v]) { buf in
-        buf.initialize(repeating: 0)
-        for (r, t) in targets.enumerated() { buf[r * v + t] = 1 }
-      }
-      return sum(logSoftmax(logits) * Variable(picked))
-    }, wrt: [hv, wv])
-    let chunked = valueAndGradient(of: {
-      sum(targetLogProbs(hidden: hv, weight: wv, targets: targets, chunk: 8))
-    }, wrt: [hv, wv])
+    let naive = valueAndGradient(
+      of: {
+        let logits = matmul(hv, wv, transposeB: true)
+        let picked = Tensor(shape: [n, v]) { buf in
+          buf.initialize(repeating: 0)
+          for (r, t) in targets.enumerated() { buf[r * v + t] = 1 }
+        }
+        return sum(logSoftmax(logits) * Variable(picked))
+      }, wrt: [hv, wv])
+    let chunked = valueAndGradient(
+      of: {
+        sum(targetLogProbs(hidden: hv, weight: wv, targets: targets, chunk: 8))
+      }, wrt: [hv, wv])
     #expect(abs(naive.value - chunked.value) < 1e-4)
     #expect(maxDifference(naive.gradients[0], chunked.gradients[0]) < 1e-5)
     #expect(maxDifference(naive.gradients[1], chunked.gradients[1]) < 1e-5)
@@ -124,7 +126,8 @@ import WhetTensor
     let x = Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])
     #expect(x.transposed(0, 1).scalars == [1, 4, 2, 5, 3, 6])
     #expect(x.slice(alongAxis: 1, 1..<3).scalars == [2, 3, 5, 6])
-    #expect(Tensor.concatenate([x, x], alongAxis: 1).scalars == [1, 2, 3, 1, 2, 3, 4, 5, 6, 4, 5, 6])
+    #expect(
+      Tensor.concatenate([x, x], alongAxis: 1).scalars == [1, 2, 3, 1, 2, 3, 4, 5, 6, 4, 5, 6])
   }
 
   @Test func seededGeneratorIsDeterministic() {

@@ -26,8 +26,12 @@ public func - (a: Variable, b: Variable) -> Variable {
 public func * (a: Variable, b: Variable) -> Variable {
   let (av, bv) = (a.value, b.value)
   return Variable.result(Tensor.broadcasting(av, bv, *), inputs: [a, b]) { g in
-    if a.isTracked { a.accumulateGradient(Tensor.broadcasting(g, bv, *).reduced(toShape: av.shape)) }
-    if b.isTracked { b.accumulateGradient(Tensor.broadcasting(g, av, *).reduced(toShape: bv.shape)) }
+    if a.isTracked {
+      a.accumulateGradient(Tensor.broadcasting(g, bv, *).reduced(toShape: av.shape))
+    }
+    if b.isTracked {
+      b.accumulateGradient(Tensor.broadcasting(g, av, *).reduced(toShape: bv.shape))
+    }
   }
 }
 
@@ -36,7 +40,9 @@ public func / (a: Variable, b: Variable) -> Variable {
   let (av, bv) = (a.value, b.value)
   let out = Tensor.broadcasting(av, bv, /)
   return Variable.result(out, inputs: [a, b]) { g in
-    if a.isTracked { a.accumulateGradient(Tensor.broadcasting(g, bv, /).reduced(toShape: av.shape)) }
+    if a.isTracked {
+      a.accumulateGradient(Tensor.broadcasting(g, bv, /).reduced(toShape: av.shape))
+    }
     if b.isTracked {
       // -g·a/b² = -g·(a/b)/b = -g·out/b, all at the broadcast shape.
       let gOut = Tensor.broadcasting(g, out, *)

@@ -61,31 +61,31 @@ extension Tensor {
           v.withUnsafeBufferPointer { pv in
             parallelFor(g.b * g.h) { tasks in
               withWorkspace(g.s) { scratch in
-              for task in tasks {
-                let bi = task / g.h, hi = task % g.h, kh = hi / g.group
-                for i in 0..<g.t {
-                  let keys = mask.range(batch: bi, query: i, keys: g.s)
-                  if keys.isEmpty { continue }
-                  let qi = pq.baseAddress! + ((bi * g.t + i) * g.h + hi) * g.d
-                  let p = probsPointer.map { $0 + ((bi * g.h + hi) * g.t + i) * g.s } ?? scratch
-                  var m = -Float.infinity
-                  for j in keys {
-                    let kj = pk.baseAddress! + ((bi * g.s + j) * g.kv + kh) * g.d
-                    p[j] = dotProduct(qi, kj, g.d) * g.scale
-                    m = max(m, p[j])
-                  }
-                  var total: Float = 0
-                  for j in keys {
-                    p[j] = Foundation.exp(p[j] - m)
-                    total += p[j]
-                  }
-                  let oi = po.baseAddress! + ((bi * g.t + i) * g.h + hi) * g.d
-                  for j in keys {
-                    p[j] /= total
-                    axpy(p[j], pv.baseAddress! + ((bi * g.s + j) * g.kv + kh) * g.d, oi, g.d)
+                for task in tasks {
+                  let bi = task / g.h, hi = task % g.h, kh = hi / g.group
+                  for i in 0..<g.t {
+                    let keys = mask.range(batch: bi, query: i, keys: g.s)
+                    if keys.isEmpty { continue }
+                    let qi = pq.baseAddress! + ((bi * g.t + i) * g.h + hi) * g.d
+                    let p = probsPointer.map { $0 + ((bi * g.h + hi) * g.t + i) * g.s } ?? scratch
+                    var m = -Float.infinity
+                    for j in keys {
+                      let kj = pk.baseAddress! + ((bi * g.s + j) * g.kv + kh) * g.d
+                      p[j] = dotProduct(qi, kj, g.d) * g.scale
+                      m = max(m, p[j])
+                    }
+                    var total: Float = 0
+                    for j in keys {
+                      p[j] = Foundation.exp(p[j] - m)
+                      total += p[j]
+                    }
+                    let oi = po.baseAddress! + ((bi * g.t + i) * g.h + hi) * g.d
+                    for j in keys {
+                      p[j] /= total
+                      axpy(p[j], pv.baseAddress! + ((bi * g.s + j) * g.kv + kh) * g.d, oi, g.d)
+                    }
                   }
                 }
-              }
               }
             }
           }
@@ -123,29 +123,29 @@ public func attention(
     let pdo = dout.withUnsafeBufferPointer { $0.baseAddress! }
     parallelFor(g.b * g.kv) { tasks in
       withWorkspace(g.s) { dP in
-      for task in tasks {
-        let bi = task / g.kv, kh = task % g.kv
-        for hi in (kh * g.group)..<((kh + 1) * g.group) {
-          for i in 0..<g.t {
-            let keys = mask.range(batch: bi, query: i, keys: g.s)
-            if keys.isEmpty { continue }
-            let rowOffset = ((bi * g.t + i) * g.h + hi) * g.d
-            let p = pp + ((bi * g.h + hi) * g.t + i) * g.s
-            var weighted: Float = 0
-            for j in keys {
-              dP[j] = dotProduct(pdo + rowOffset, pv + ((bi * g.s + j) * g.kv + kh) * g.d, g.d)
-              weighted += p[j] * dP[j]
-            }
-            for j in keys {
-              let kvOffset = ((bi * g.s + j) * g.kv + kh) * g.d
-              let ds = p[j] * (dP[j] - weighted) * g.scale
-              axpy(ds, pk + kvOffset, pdq + rowOffset, g.d)
-              axpy(ds, pq + rowOffset, pdk + kvOffset, g.d)
-              axpy(p[j], pdo + rowOffset, pdv + kvOffset, g.d)
+        for task in tasks {
+          let bi = task / g.kv, kh = task % g.kv
+          for hi in (kh * g.group)..<((kh + 1) * g.group) {
+            for i in 0..<g.t {
+              let keys = mask.range(batch: bi, query: i, keys: g.s)
+              if keys.isEmpty { continue }
+              let rowOffset = ((bi * g.t + i) * g.h + hi) * g.d
+              let p = pp + ((bi * g.h + hi) * g.t + i) * g.s
+              var weighted: Float = 0
+              for j in keys {
+                dP[j] = dotProduct(pdo + rowOffset, pv + ((bi * g.s + j) * g.kv + kh) * g.d, g.d)
+                weighted += p[j] * dP[j]
+              }
+              for j in keys {
+                let kvOffset = ((bi * g.s + j) * g.kv + kh) * g.d
+                let ds = p[j] * (dP[j] - weighted) * g.scale
+                axpy(ds, pk + kvOffset, pdq + rowOffset, g.d)
+                axpy(ds, pq + rowOffset, pdk + kvOffset, g.d)
+                axpy(p[j], pdo + rowOffset, pdv + kvOffset, g.d)
+              }
             }
           }
         }
-      }
       }
     }
     // The raw pointers above stay valid: each tensor is uniquely owned and not resized.

@@ -55,7 +55,9 @@ extension Tensor {
     var outShape = shape
     outShape.swapAt(a0, a1)
     var inStrides = [Int](repeating: 1, count: rank)
-    for d in stride(from: rank - 2, through: 0, by: -1) { inStrides[d] = inStrides[d + 1] * shape[d + 1] }
+    for d in stride(from: rank - 2, through: 0, by: -1) {
+      inStrides[d] = inStrides[d + 1] * shape[d + 1]
+    }
     var strides = inStrides
     strides.swapAt(a0, a1)
     return Tensor(shape: outShape) { out in

@@ -51,8 +51,11 @@ public func sum(_ x: Variable, alongAxis axis: Int, keepingDimension: Bool = fal
   let ax = resolveAxis(axis, rank: shape.count)
   let out = x.value.sum(alongAxis: ax, keepingDimension: keepingDimension)
   return Variable.result(out, inputs: [x]) { g in
-    x.accumulateGradient(Tensor.broadcasting(Tensor.zeros(shape), g.reshaped(
-      reducedShape(shape, axis: ax, keepingDimension: true)), +))
+    x.accumulateGradient(
+      Tensor.broadcasting(
+        Tensor.zeros(shape),
+        g.reshaped(
+          reducedShape(shape, axis: ax, keepingDimension: true)), +))
   }
 }
 

@@ -29,26 +29,27 @@ extension Tensor {
     var targetLogit = [Float](repeating: 0, count: n)
     let width = min(chunk, v)
     withWorkspace(n * width) { logits in
-    hidden.withUnsafeBufferPointer { ph in
-      weight.withUnsafeBufferPointer { pw in
-        for start in stride(from: 0, to: v, by: width) {
-          let cw = min(width, v - start)
-          BLAS.gemm(
-            transposeA: false, transposeB: true, m: n, n: cw, k: c, a: ph.baseAddress!, lda: c,
-            b: pw.baseAddress! + start * c, ldb: c, c: logits, ldc: cw)
-          runningMax.withUnsafeMutableBufferPointer { pm in
-            runningSum.withUnsafeMutableBufferPointer { ps in
-              targetLogit.withUnsafeMutableBufferPointer { pt in
-                parallelFor(n, minimumPerTask: 4) { rows in
-                  for r in rows {
-                    let row = logits + r * cw
-                    let m = max(pm[r], maxElement(row, cw))
-                    var s: Float = 0
-                    for j in 0..<cw { s += Foundation.exp(row[j] - m) }
-                    ps[r] = ps[r] * Foundation.exp(pm[r] - m) + s
-                    pm[r] = m
-                    let t = targets[r]
-                    if t >= start && t < start + cw { pt[r] = row[t - start] }
+      hidden.withUnsafeBufferPointer { ph in
+        weight.withUnsafeBufferPointer { pw in
+          for start in stride(from: 0, to: v, by: width) {
+            let cw = min(width, v - start)
+            BLAS.gemm(
+              transposeA: false, transposeB: true, m: n, n: cw, k: c, a: ph.baseAddress!, lda: c,
+              b: pw.baseAddress! + start * c, ldb: c, c: logits, ldc: cw)
+            runningMax.withUnsafeMutableBufferPointer { pm in
+              runningSum.withUnsafeMutableBufferPointer { ps in
+                targetLogit.withUnsafeMutableBufferPointer { pt in
+                  parallelFor(n, minimumPerTask: 4) { rows in
+                    for r in rows {
+                      let row = logits + r * cw
+                      let m = max(pm[r], maxElement(row, cw))
+                      var s: Float = 0
+                      for j in 0..<cw { s += Foundation.exp(row[j] - m) }
+                      ps[r] = ps[r] * Foundation.exp(pm[r] - m) + s
+                      pm[r] = m
+                      let t = targets[r]
+                      if t >= start && t < start + cw { pt[r] = row[t - start] }
+                    }
                   }
                 }
               }
@@ -56,7 +57,6 @@ extension Tensor {
           }
         }
       }
-    }
     }
     var lse = [Float](repeating: 0, count: n)
     let out = Tensor(shape: [n]) { o in
@@ -87,45 +87,45 @@ public func targetLogProbs(
     var dh = Tensor.zeros(hv.shape)
     var dw = weight.isTracked ? Tensor.zeros(wv.shape) : Tensor.zeros([0])
     withWorkspace(n * width) { dlogits in
-    hv.withUnsafeBufferPointer { ph in
-      wv.withUnsafeBufferPointer { pw in
-        g.withUnsafeBufferPointer { pg in
-          dh.withUnsafeMutableBufferPointer { pdh in
-            dw.withUnsafeMutableBufferPointer { pdw in
-              for start in stride(from: 0, to: v, by: width) {
-                let cw = min(width, v - start)
-                BLAS.gemm(
-                  transposeA: false, transposeB: true, m: n, n: cw, k: c, a: ph.baseAddress!,
-                  lda: c, b: pw.baseAddress! + start * c, ldb: c, c: dlogits, ldc: cw)
-                parallelFor(n, minimumPerTask: 4) { rows in
-                  for r in rows {
-                    let row = dlogits + r * cw
-                    let t = targets[r]
-                    if t < 0 {
-                      row.update(repeating: 0, count: cw)
-                      continue
+      hv.withUnsafeBufferPointer { ph in
+        wv.withUnsafeBufferPointer { pw in
+          g.withUnsafeBufferPointer { pg in
+            dh.withUnsafeMutableBufferPointer { pdh in
+              dw.withUnsafeMutableBufferPointer { pdw in
+                for start in stride(from: 0, to: v, by: width) {
+                  let cw = min(width, v - start)
+                  BLAS.gemm(
+                    transposeA: false, transposeB: true, m: n, n: cw, k: c, a: ph.baseAddress!,
+                    lda: c, b: pw.baseAddress! + start * c, ldb: c, c: dlogits, ldc: cw)
+                  parallelFor(n, minimumPerTask: 4) { rows in
+                    for r in rows {
+                      let row = dlogits + r * cw
+                      let t = targets[r]
+                      if t < 0 {
+                        row.update(repeating: 0, count: cw)
+                        continue
+                      }
+                      let gr = pg[r], l = lse[r]
+                      for j in 0..<cw { row[j] = -gr * Foundation.exp(row[j] - l) }
+                      if t >= start && t < start + cw { row[t - start] += gr }
                     }
-                    let gr = pg[r], l = lse[r]
-                    for j in 0..<cw { row[j] = -gr * Foundation.exp(row[j] - l) }
-                    if t >= start && t < start + cw { row[t - start] += gr }
                   }
-                }
-                if hidden.isTracked {  // dh [N, C] += dlogits [N, cw] · W_chunk [cw, C]
-                  BLAS.gemm(
-                    transposeA: false, transposeB: false, m: n, n: c, k: cw, a: dlogits, lda: cw,
-                    b: pw.baseAddress! + start * c, ldb: c, beta: 1, c: pdh.baseAddress!, ldc: c)
-                }
-                if weight.isTracked {  // dW_chunk [cw, C] = dlogitsᵀ [cw, N] · h [N, C]
-                  BLAS.gemm(
-                    transposeA: true, transposeB: false, m: cw, n: c, k: n, a: dlogits, lda: cw,
-                    b: ph.baseAddress!, ldb: c, c: pdw.baseAddress! + start * c, ldc: c)
+                  if hidden.isTracked {  // dh [N, C] += dlogits [N, cw] · W_chunk [cw, C]
+                    BLAS.gemm(
+                      transposeA: false, transposeB: false, m: n, n: c, k: cw, a: dlogits, lda: cw,
+                      b: pw.baseAddress! + start * c, ldb: c, beta: 1, c: pdh.baseAddress!, ldc: c)
+                  }
+                  if weight.isTracked {  // dW_chunk [cw, C] = dlogitsᵀ [cw, N] · h [N, C]
+                    BLAS.gemm(
+                      transposeA: true, transposeB: false, m: cw, n: c, k: n, a: dlogits, lda: cw,
+                      b: ph.baseAddress!, ldb: c, c: pdw.baseAddress! + start * c, ldc: c)
+                  }
                 }
               }
             }
           }
         }
       }
-    }
     }
     if hidden.isTracked { hidden.accumulateGradient(dh) }
     if weight.isTracked { weight.accumulateGradient(dw) }

@@ -87,4 +87,6 @@ public func silu(_ x: Variable) -> Variable {
 }
 
 /// `max(x, 0)`. Derivative `1[x > 0]`.
-public func relu(_ x: Variable) -> Variable { unary(x, { Swift.max($0, 0) }) { x, _ in x > 0 ? 1 : 0 } }
+public func relu(_ x: Variable) -> Variable {
+  unary(x, { Swift.max($0, 0) }) { x, _ in x > 0 ? 1 : 0 }
+}
