@@ -14,6 +14,7 @@ let package = Package(
   products: [
     .library(name: "WhetTensor", targets: ["WhetTensor"]),
     .library(name: "WhetNN", targets: ["WhetNN"]),
+    .library(name: "WhetLM", targets: ["WhetLM"]),
     .executable(name: "whet", targets: ["whet"]),
     .executable(name: "whet-bench", targets: ["whet-bench"]),
   ],
@@ -32,13 +33,14 @@ let package = Package(
       swiftSettings: cpuFlags
     ),
     .target(name: "WhetNN", dependencies: ["WhetTensor"], swiftSettings: cpuFlags),
+    .target(name: "WhetLM", dependencies: ["WhetNN", "WhetTensor"], swiftSettings: cpuFlags),
     .target(
       name: "TestSupport", dependencies: ["WhetTensor", "WhetNN"], path: "Sources/TestSupport",
       swiftSettings: cpuFlags),
     .executableTarget(
       name: "whet",
       dependencies: [
-        "WhetTensor", "WhetNN",
+        "WhetTensor", "WhetNN", "WhetLM",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: cpuFlags
@@ -46,13 +48,16 @@ let package = Package(
     .executableTarget(
       name: "whet-bench",
       dependencies: [
-        "WhetTensor", "WhetNN",
+        "WhetTensor", "WhetNN", "WhetLM",
         .target(name: "CBLAS", condition: .when(platforms: [.linux])),
       ],
       swiftSettings: cpuFlags
     ),
     .testTarget(
       name: "WhetTensorTests", dependencies: ["WhetTensor", "TestSupport"], swiftSettings: cpuFlags),
+    .testTarget(
+      name: "WhetLMTests", dependencies: ["WhetLM", "WhetNN", "WhetTensor", "TestSupport"],
+      swiftSettings: cpuFlags),
     .testTarget(
       name: "WhetNNTests", dependencies: ["WhetNN", "WhetTensor", "TestSupport"],
       swiftSettings: cpuFlags),
