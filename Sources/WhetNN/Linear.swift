@@ -5,13 +5,24 @@ public final class Linear: Module {
   public let weight: Variable
   public let bias: Variable?
 
-  /// Kaiming-uniform-like init: `W ~ U(−1/√in, 1/√in)`, bias likewise (PyTorch's default).
-  public init(inputSize: Int, outputSize: Int, bias: Bool = false, rng: inout SeededGenerator) {
-    let bound = 1 / Float(inputSize).squareRoot()
+  /// Parameters `prefix.weight` `[out, in]` and, with `bias`, `prefix.bias` `[out]` from `source`.
+  public init(
+    _ prefix: String, inputSize: Int, outputSize: Int, bias: Bool = false,
+    source: ParameterSource
+  ) rethrows {
     weight = Variable(
-      .randomUniform([outputSize, inputSize], low: -bound, high: bound, using: &rng))
+      try source(joined(prefix, "weight"), [outputSize, inputSize], .linearWeight(inputSize: inputSize)))
     self.bias =
-      bias ? Variable(.randomUniform([outputSize], low: -bound, high: bound, using: &rng)) : nil
+      bias
+      ? Variable(try source(joined(prefix, "bias"), [outputSize], .linearBias(inputSize: inputSize)))
+      : nil
+  }
+
+  /// PyTorch's default init: `W`, `b ~ U(−1/√in, 1/√in)`.
+  public convenience init(inputSize: Int, outputSize: Int, bias: Bool = false, rng: inout SeededGenerator) {
+    self.init("", inputSize: inputSize, outputSize: outputSize, bias: bias) {
+      randomParameter(shape: $1, role: $2, using: &rng)
+    }
   }
 
   public init(weight: Tensor, bias: Tensor? = nil) {

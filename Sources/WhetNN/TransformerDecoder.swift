@@ -12,18 +12,26 @@ public final class TransformerDecoder: Module {
   public let norm: RMSNorm
   public let lmHead: Linear?
 
-  /// A randomly initialised model (deterministic for a given generator state).
-  public init(_ config: TransformerConfiguration, rng: inout SeededGenerator) {
+  /// A model whose parameters, named as in Hugging Face checkpoints
+  /// (`model.layers.0.self_attn.q_proj.weight`, …), come from `source`.
+  public init(_ config: TransformerConfiguration, source: ParameterSource) rethrows {
     self.config = config
-    embedTokens = Embedding(
-      vocabularySize: config.vocabularySize, dimension: config.hiddenSize, rng: &rng)
+    let (c, v) = (config.hiddenSize, config.vocabularySize)
+    embedTokens = try Embedding("model.embed_tokens", vocabularySize: v, dimension: c, source: source)
     var blocks: [DecoderBlock] = []
-    for _ in 0..<config.layerCount { blocks.append(DecoderBlock(config, rng: &rng)) }
+    for i in 0..<config.layerCount {
+      blocks.append(try DecoderBlock("model.layers.\(i)", config, source: source))
+    }
     layers = blocks
-    norm = RMSNorm(dimension: config.hiddenSize, epsilon: config.rmsNormEpsilon)
+    norm = try RMSNorm("model.norm", dimension: c, epsilon: config.rmsNormEpsilon, source: source)
     lmHead =
       config.tiedEmbeddings
-      ? nil : Linear(inputSize: config.hiddenSize, outputSize: config.vocabularySize, rng: &rng)
+      ? nil : try Linear("lm_head", inputSize: c, outputSize: v, source: source)
+  }
+
+  /// A randomly initialised model (deterministic for a given generator state).
+  public convenience init(_ config: TransformerConfiguration, rng: inout SeededGenerator) {
+    self.init(config) { randomParameter(shape: $1, role: $2, using: &rng) }
   }
 
   /// The `[V, C]` output projection.

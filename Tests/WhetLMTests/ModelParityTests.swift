@@ -1,0 +1,32 @@
+import Foundation
+import TestSupport
+import Testing
+import WhetLM
+import WhetNN
+import WhetTensor
+
+/// SmolLM2-135M-Instruct against transformers 5.23 on the same GGUF dequantized to fp32.
+@Suite struct ModelParityTests {
+  @Test func metadataDescribesSmolLM2() throws {
+    let file = try #require(SmolLM2.file, "\(SmolLM2.missing)")
+    let config = try TransformerConfiguration(gguf: file)
+    #expect(config == TransformerConfiguration(
+      vocabularySize: 49152, hiddenSize: 576, layerCount: 30, heads: 9, kvHeads: 3,
+      intermediateSize: 1536, ropeTheta: 100_000, rmsNormEpsilon: 9.9999997e-06, tiedEmbeddings: true))
+    #expect(file.tensors.count == 272)
+    #expect(try file.info("token_embd.weight").type == .q8_0)
+    #expect(try file.info("blk.0.attn_q.weight").type == .q4_1)
+  }
+
+  @Test(arguments: 0..<3)
+  func topFiveLogitsMatchTransformers(prompt index: Int) throws {
+    let model = try #require(SmolLM2.decoder, "\(SmolLM2.missing)")
+    let prompt = try #require(SmolLM2.reference.dropFirst(index).first)
+    let logits = model.lastPositionLogits(tokens: prompt.inputIDs, batch: 1).scalars
+    let top = logits.indices.sorted { logits[$0] > logits[$1] }.prefix(5)
+    #expect(Array(top) == prompt.top.map(\.id))
+    for (id, logit) in prompt.top {
+      #expect(abs(logits[id] - logit) < 1e-3, "id \(id): \(logits[id]) vs \(logit)")
+    }
+  }
+}

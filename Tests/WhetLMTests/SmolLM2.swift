@@ -1,0 +1,34 @@
+import Foundation
+import TestSupport
+import WhetLM
+import WhetNN
+
+/// The default model, loaded once per test process (tests only read it).
+enum SmolLM2 {
+  nonisolated(unsafe) static let file: GGUFFile? = try? GGUFFile(contentsOf: Fixtures.defaultModel)
+  nonisolated(unsafe) static let decoder: TransformerDecoder? = file.flatMap { try? GGUFModelLoader.decoder(from: $0) }
+  static let missing = "default model not found at \(Fixtures.defaultModel.path); run `make models`"
+
+  struct Prompt {
+    var chatText: String
+    var inputIDs: [Int]
+    var top: [(id: Int, logit: Float)]
+    var greedy: [Int]
+    var logprobs: [Float]
+  }
+
+  /// The transformers 5.23 reference (`Fixtures/smollm2_reference.json`).
+  static let reference: [Prompt] = {
+    guard let root = try? Fixtures.json("WhetLMTests", "smollm2_reference.json") as? [String: Any],
+      let prompts = root["prompts"] as? [[String: Any]]
+    else { return [] }
+    return prompts.map { p in
+      let top = (p["last_top5"] as? [[String: Any]] ?? []).map {
+        (id: $0["id"] as? Int ?? -1, logit: Float($0["logit"] as? Double ?? .nan))
+      }
+      return Prompt(
+        chatText: p["chat_text"] as? String ?? "", inputIDs: p["input_ids"] as? [Int] ?? [], top: top,
+        greedy: p["greedy_16_ids"] as? [Int] ?? [], logprobs: (p["last_top5"] as? [[String: Any]] ?? []).map { Float($0["logprob"] as? Double ?? .nan) })
+    }
+  }()
+}
