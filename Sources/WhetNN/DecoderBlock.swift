@@ -28,14 +28,20 @@ public final class SelfAttention: Module {
   public let qProj: Linear, kProj: Linear, vProj: Linear, oProj: Linear
   public let heads: Int, kvHeads: Int
 
-  public init(_ prefix: String, _ config: TransformerConfiguration, source: ParameterSource) rethrows {
+  public init(_ prefix: String, _ config: TransformerConfiguration, source: ParameterSource)
+    rethrows
+  {
     let c = config.hiddenSize, d = config.headDimension, bias = config.attentionBias
     heads = config.heads
     kvHeads = config.kvHeads
-    qProj = try Linear(joined(prefix, "q_proj"), inputSize: c, outputSize: heads * d, bias: bias, source: source)
-    kProj = try Linear(joined(prefix, "k_proj"), inputSize: c, outputSize: kvHeads * d, bias: bias, source: source)
-    vProj = try Linear(joined(prefix, "v_proj"), inputSize: c, outputSize: kvHeads * d, bias: bias, source: source)
-    oProj = try Linear(joined(prefix, "o_proj"), inputSize: heads * d, outputSize: c, source: source)
+    qProj = try Linear(
+      joined(prefix, "q_proj"), inputSize: c, outputSize: heads * d, bias: bias, source: source)
+    kProj = try Linear(
+      joined(prefix, "k_proj"), inputSize: c, outputSize: kvHeads * d, bias: bias, source: source)
+    vProj = try Linear(
+      joined(prefix, "v_proj"), inputSize: c, outputSize: kvHeads * d, bias: bias, source: source)
+    oProj = try Linear(
+      joined(prefix, "o_proj"), inputSize: heads * d, outputSize: c, source: source)
   }
 
   /// `x` `[B·T, C]` → `[B·T, C]`.
@@ -60,7 +66,9 @@ public final class SelfAttention: Module {
 public final class GatedMLP: Module {
   public let gateProj: Linear, upProj: Linear, downProj: Linear
 
-  public init(_ prefix: String, _ config: TransformerConfiguration, source: ParameterSource) rethrows {
+  public init(_ prefix: String, _ config: TransformerConfiguration, source: ParameterSource)
+    rethrows
+  {
     let c = config.hiddenSize, f = config.intermediateSize
     gateProj = try Linear(joined(prefix, "gate_proj"), inputSize: c, outputSize: f, source: source)
     upProj = try Linear(joined(prefix, "up_proj"), inputSize: c, outputSize: f, source: source)
@@ -83,9 +91,12 @@ public final class DecoderBlock: Module {
   public let inputNorm: RMSNorm, attention: SelfAttention
   public let postAttentionNorm: RMSNorm, mlp: GatedMLP
 
-  public init(_ prefix: String, _ config: TransformerConfiguration, source: ParameterSource) rethrows {
+  public init(_ prefix: String, _ config: TransformerConfiguration, source: ParameterSource)
+    rethrows
+  {
     let (c, eps) = (config.hiddenSize, config.rmsNormEpsilon)
-    inputNorm = try RMSNorm(joined(prefix, "input_layernorm"), dimension: c, epsilon: eps, source: source)
+    inputNorm = try RMSNorm(
+      joined(prefix, "input_layernorm"), dimension: c, epsilon: eps, source: source)
     attention = try SelfAttention(joined(prefix, "self_attn"), config, source: source)
     postAttentionNorm = try RMSNorm(
       joined(prefix, "post_attention_layernorm"), dimension: c, epsilon: eps, source: source)

@@ -5,8 +5,11 @@ public final class Embedding: Module {
   public let weight: Variable
 
   /// The table `prefix.weight` `[V, C]` from `source`.
-  public init(_ prefix: String, vocabularySize: Int, dimension: Int, source: ParameterSource) rethrows {
-    weight = Variable(try source(joined(prefix, "weight"), [vocabularySize, dimension], .embedding))
+  public init(_ prefix: String, vocabularySize: Int, dimension: Int, source: ParameterSource)
+    rethrows
+  {
+    weight = Variable(
+      try source(joined(prefix, "weight"), [vocabularySize, dimension], .embedding))
   }
 
   public init(weight: Tensor) { self.weight = Variable(weight) }
@@ -26,7 +29,9 @@ public final class RMSNorm: Module {
   public let epsilon: Float
 
   /// The scale `prefix.weight` `[C]` from `source`.
-  public init(_ prefix: String, dimension: Int, epsilon: Float = 1e-5, source: ParameterSource) rethrows {
+  public init(_ prefix: String, dimension: Int, epsilon: Float = 1e-5, source: ParameterSource)
+    rethrows
+  {
     weight = Variable(try source(joined(prefix, "weight"), [dimension], .normScale))
     self.epsilon = epsilon
   }

@@ -11,15 +11,19 @@ public final class Linear: Module {
     source: ParameterSource
   ) rethrows {
     weight = Variable(
-      try source(joined(prefix, "weight"), [outputSize, inputSize], .linearWeight(inputSize: inputSize)))
+      try source(
+        joined(prefix, "weight"), [outputSize, inputSize], .linearWeight(inputSize: inputSize)))
     self.bias =
       bias
-      ? Variable(try source(joined(prefix, "bias"), [outputSize], .linearBias(inputSize: inputSize)))
+      ? Variable(
+        try source(joined(prefix, "bias"), [outputSize], .linearBias(inputSize: inputSize)))
       : nil
   }
 
   /// PyTorch's default init: `W`, `b ~ U(−1/√in, 1/√in)`.
-  public convenience init(inputSize: Int, outputSize: Int, bias: Bool = false, rng: inout SeededGenerator) {
+  public convenience init(
+    inputSize: Int, outputSize: Int, bias: Bool = false, rng: inout SeededGenerator
+  ) {
     self.init("", inputSize: inputSize, outputSize: outputSize, bias: bias) {
       randomParameter(shape: $1, role: $2, using: &rng)
     }

@@ -17,7 +17,8 @@ public final class TransformerDecoder: Module {
   public init(_ config: TransformerConfiguration, source: ParameterSource) rethrows {
     self.config = config
     let (c, v) = (config.hiddenSize, config.vocabularySize)
-    embedTokens = try Embedding("model.embed_tokens", vocabularySize: v, dimension: c, source: source)
+    embedTokens = try Embedding(
+      "model.embed_tokens", vocabularySize: v, dimension: c, source: source)
     var blocks: [DecoderBlock] = []
     for i in 0..<config.layerCount {
       blocks.append(try DecoderBlock("model.layers.\(i)", config, source: source))

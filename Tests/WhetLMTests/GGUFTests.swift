@@ -61,13 +61,18 @@ import WhetTensor
 
   /// The 12 packed scale bytes: sub-blocks 0–3 take 6 bits of bytes 0–3 (scale) and 4–7
   /// (min); sub-blocks 4–7 take nibbles of bytes 8–11 plus the top 2 bits of bytes 0–7.
-  static let kScales: [UInt8] = [1 | 0x40, 2, 3, 4, 0, 1, 2, 3, 5 | (6 << 4), 7 | (8 << 4), 9 | (10 << 4), 11 | (12 << 4)]
+  static let kScales: [UInt8] = [
+    1 | 0x40, 2, 3, 4, 0, 1, 2, 3, 5 | (6 << 4), 7 | (8 << 4), 9 | (10 << 4), 11 | (12 << 4),
+  ]
   /// (scale, min) of sub-blocks 0…7 implied by `kScales`: byte 0's top bits (01) add 16 to sub-block 4's scale.
-  static let kScaleMins: [(Float, Float)] = [(1, 0), (2, 1), (3, 2), (4, 3), (21, 6), (7, 8), (9, 10), (11, 12)]
+  static let kScaleMins: [(Float, Float)] = [
+    (1, 0), (2, 1), (3, 2), (4, 3), (21, 6), (7, 8), (9, 10), (11, 12),
+  ]
 
   @Test func q4_K() {
     // Every byte 0x21: low nibble 1 (sub-blocks 0, 2, 4, 6), high nibble 2 (1, 3, 5, 7).
-    let block: [UInt8] = Self.half(1) + Self.half(0.5) + Self.kScales + [UInt8](repeating: 0x21, count: 128)
+    let block: [UInt8] =
+      Self.half(1) + Self.half(0.5) + Self.kScales + [UInt8](repeating: 0x21, count: 128)
     let y = Self.decode(.q4_K, block)
     var expected: [Float] = []
     for (s, (sc, m)) in Self.kScaleMins.enumerated() {
@@ -126,8 +131,10 @@ import WhetTensor
   }
 
   @Test func weightNamesMapBothWays() {
-    #expect(WeightNames.gguf(fromHF: "model.layers.12.self_attn.q_proj.weight") == "blk.12.attn_q.weight")
-    #expect(WeightNames.hf(fromGGUF: "blk.3.ffn_down.weight") == "model.layers.3.mlp.down_proj.weight")
+    #expect(
+      WeightNames.gguf(fromHF: "model.layers.12.self_attn.q_proj.weight") == "blk.12.attn_q.weight")
+    #expect(
+      WeightNames.hf(fromGGUF: "blk.3.ffn_down.weight") == "model.layers.3.mlp.down_proj.weight")
     #expect(WeightNames.gguf(fromHF: "model.embed_tokens.weight") == "token_embd.weight")
     #expect(WeightNames.gguf(fromHF: "model.layers.x.mlp.up_proj.weight") == nil)
   }
@@ -147,7 +154,10 @@ import WhetTensor
   @Test func writerRoundTrips() throws {
     let file = try GGUFFile(data: Self.sampleFile(), path: "sample.gguf")
     #expect(file.version == 3)
-    #expect(file.metadataKeys == ["general.architecture", "test.values", "test.flag", "test.pi", "general.alignment"])
+    #expect(
+      file.metadataKeys == [
+        "general.architecture", "test.values", "test.flag", "test.pi", "general.alignment",
+      ])
     #expect(try file.ints("test.values") == [-3, 7])
     #expect(file.metadata["test.flag"] == .bool(true))
     #expect(file.metadata["test.pi"] == .float64(3.14159))
@@ -169,11 +179,14 @@ import WhetTensor
     let good = Self.sampleFile()
     var magic = good
     magic[0] = UInt8(ascii: "X")
-    guard case .badMagic(let f, _)? = Self.error(magic) else { Issue.record("bad magic not caught"); return }
+    guard case .badMagic(let f, _)? = Self.error(magic) else {
+      Issue.record("bad magic not caught"); return
+    }
     #expect(f == "bad.gguf")
 
     // Cut inside the data: the last tensor's bytes run past the end.
-    guard case .invalidTensor(_, let tensor, let reason)? = Self.error(good.prefix(good.count - 40)) else {
+    guard case .invalidTensor(_, let tensor, let reason)? = Self.error(good.prefix(good.count - 40))
+    else {
       Issue.record("truncated data not caught")
       return
     }
@@ -191,7 +204,8 @@ import WhetTensor
     var huge = good
     let nameRange = try #require(huge.range(of: Data([1, 0, 0, 0, 0, 0, 0, 0]) + Data("a".utf8)))
     let dimOffset = nameRange.upperBound + 4  // after the name: rank (u32), then dims (u64)
-    huge.replaceSubrange(dimOffset..<(dimOffset + 8), with: withUnsafeBytes(of: UInt64(1) << 62) { Data($0) })
+    huge.replaceSubrange(
+      dimOffset..<(dimOffset + 8), with: withUnsafeBytes(of: UInt64(1) << 62) { Data($0) })
     guard case .invalidTensor(_, "a", let why)? = Self.error(huge) else {
       Issue.record("overflowing dims not caught")
       return

@@ -10,9 +10,12 @@ import WhetTensor
   @Test func metadataDescribesSmolLM2() throws {
     let file = try #require(SmolLM2.file, "\(SmolLM2.missing)")
     let config = try TransformerConfiguration(gguf: file)
-    #expect(config == TransformerConfiguration(
-      vocabularySize: 49152, hiddenSize: 576, layerCount: 30, heads: 9, kvHeads: 3,
-      intermediateSize: 1536, ropeTheta: 100_000, rmsNormEpsilon: 9.9999997e-06, tiedEmbeddings: true))
+    #expect(
+      config
+        == TransformerConfiguration(
+          vocabularySize: 49152, hiddenSize: 576, layerCount: 30, heads: 9, kvHeads: 3,
+          intermediateSize: 1536, ropeTheta: 100_000, rmsNormEpsilon: 9.9999997e-06,
+          tiedEmbeddings: true))
     #expect(file.tensors.count == 272)
     #expect(try file.info("token_embd.weight").type == .q8_0)
     #expect(try file.info("blk.0.attn_q.weight").type == .q4_1)
@@ -28,5 +31,21 @@ import WhetTensor
     for (id, logit) in prompt.top {
       #expect(abs(logits[id] - logit) < 1e-3, "id \(id): \(logits[id]) vs \(logit)")
     }
+  }
+}
+
+@Suite struct SmolLM2GenerationTests {
+  /// Greedy decoding through the KV cache reproduces transformers' 16-token continuation.
+  @Test(arguments: 0..<3)
+  func greedyContinuationMatchesTransformers(prompt index: Int) throws {
+    let model = try #require(SmolLM2.decoder, "\(SmolLM2.missing)")
+    let prompt = try #require(SmolLM2.reference.dropFirst(index).first)
+    let generator = Generator(model: model, stopTokens: [2]) {
+      $0.map(String.init).joined(separator: " ")
+    }
+    let out = try generator.generate(
+      prompts: [prompt.inputIDs], parameters: .greedy(maxTokens: 16))[0]
+    let produced = out.tokens + (out.finishReason == .endOfSequence ? [2] : [])
+    #expect(produced == prompt.greedy)
   }
 }

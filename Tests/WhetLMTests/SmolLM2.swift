@@ -6,7 +6,9 @@ import WhetNN
 /// The default model, loaded once per test process (tests only read it).
 enum SmolLM2 {
   nonisolated(unsafe) static let file: GGUFFile? = try? GGUFFile(contentsOf: Fixtures.defaultModel)
-  nonisolated(unsafe) static let decoder: TransformerDecoder? = file.flatMap { try? GGUFModelLoader.decoder(from: $0) }
+  nonisolated(unsafe) static let decoder: TransformerDecoder? = file.flatMap {
+    try? GGUFModelLoader.decoder(from: $0)
+  }
   static let missing = "default model not found at \(Fixtures.defaultModel.path); run `make models`"
 
   struct Prompt {
@@ -27,8 +29,12 @@ enum SmolLM2 {
         (id: $0["id"] as? Int ?? -1, logit: Float($0["logit"] as? Double ?? .nan))
       }
       return Prompt(
-        chatText: p["chat_text"] as? String ?? "", inputIDs: p["input_ids"] as? [Int] ?? [], top: top,
-        greedy: p["greedy_16_ids"] as? [Int] ?? [], logprobs: (p["last_top5"] as? [[String: Any]] ?? []).map { Float($0["logprob"] as? Double ?? .nan) })
+        chatText: p["chat_text"] as? String ?? "", inputIDs: p["input_ids"] as? [Int] ?? [],
+        top: top,
+        greedy: p["greedy_16_ids"] as? [Int] ?? [],
+        logprobs: (p["last_top5"] as? [[String: Any]] ?? []).map {
+          Float($0["logprob"] as? Double ?? .nan)
+        })
     }
   }()
 }

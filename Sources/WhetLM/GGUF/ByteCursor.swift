@@ -13,7 +13,8 @@ struct ByteCursor {
     return UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + n)])
   }
 
-  mutating func read<T: FixedWidthInteger>(_: T.Type, _ what: @autoclosure () -> String) throws -> T {
+  mutating func read<T: FixedWidthInteger>(_: T.Type, _ what: @autoclosure () -> String) throws -> T
+  {
     let raw = try take(MemoryLayout<T>.size, what())
     return T(littleEndian: raw.loadUnaligned(as: T.self))
   }

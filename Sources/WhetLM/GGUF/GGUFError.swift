@@ -15,7 +15,8 @@ public enum GGUFError: Error, CustomStringConvertible, Equatable {
     switch self {
     case .unreadable(let f, let r): return "\(f): cannot read GGUF file: \(r)"
     case .badMagic(let f, let m): return "\(f): not a GGUF file (magic \(m), expected \"GGUF\")"
-    case .unsupportedVersion(let f, let v): return "\(f): GGUF version \(v) is not supported (2 or 3)"
+    case .unsupportedVersion(let f, let v):
+      return "\(f): GGUF version \(v) is not supported (2 or 3)"
     case .truncated(let f, let o, let what):
       return "\(f): truncated GGUF file: reading \(what) at byte \(o) runs past the end"
     case .invalidMetadata(let f, let k, let r): return "\(f): metadata '\(k)': \(r)"

@@ -53,7 +53,8 @@ public struct GGUFFile: @unchecked Sendable {
       var c = ByteCursor(bytes: raw, file: path)
       let magic = try c.take(4, "magic")
       guard Array(magic) == Array("GGUF".utf8) else {
-        throw GGUFError.badMagic(file: path, found: String(decoding: magic, as: UTF8.self).debugDescription)
+        throw GGUFError.badMagic(
+          file: path, found: String(decoding: magic, as: UTF8.self).debugDescription)
       }
       let version = try c.read(UInt32.self, "version")
       guard version == 2 || version == 3 else {
@@ -63,7 +64,9 @@ public struct GGUFFile: @unchecked Sendable {
       let metadataCount = try c.read(UInt64.self, "metadata count")
       // Each entry takes at least 8 bytes, so larger counts cannot be honest.
       guard tensorCount <= UInt64(raw.count / 8), metadataCount <= UInt64(raw.count / 8) else {
-        throw GGUFError.truncated(file: path, offset: c.offset, reading: "\(tensorCount) tensors and \(metadataCount) metadata entries")
+        throw GGUFError.truncated(
+          file: path, offset: c.offset,
+          reading: "\(tensorCount) tensors and \(metadataCount) metadata entries")
       }
       for i in 0..<Int(metadataCount) {
         let key = try c.readString("metadata key \(i)")
@@ -74,7 +77,8 @@ public struct GGUFFile: @unchecked Sendable {
       }
       if let a = metadata["general.alignment"] {
         guard let n = a.intValue, n > 0, n & (n - 1) == 0 else {
-          throw GGUFError.invalidMetadata(file: path, key: "general.alignment", reason: "must be a power of two, got \(a)")
+          throw GGUFError.invalidMetadata(
+            file: path, key: "general.alignment", reason: "must be a power of two, got \(a)")
         }
         alignment = n
       }
@@ -89,7 +93,8 @@ public struct GGUFFile: @unchecked Sendable {
         for d in 0..<Int(dims) {
           let n = try c.read(UInt64.self, "dimension \(d) of tensor '\(name)'")
           guard n <= UInt64(Int.max) else {
-            throw GGUFError.invalidTensor(file: path, tensor: name, reason: "dimension \(n) overflows")
+            throw GGUFError.invalidTensor(
+              file: path, tensor: name, reason: "dimension \(n) overflows")
           }
           shape.append(Int(n))
         }
@@ -107,24 +112,32 @@ public struct GGUFFile: @unchecked Sendable {
         for d in shape {
           let (p, overflow) = count.multipliedReportingOverflow(by: d)
           guard !overflow else {
-            throw GGUFError.invalidTensor(file: path, tensor: name, reason: "shape \(shape) overflows")
+            throw GGUFError.invalidTensor(
+              file: path, tensor: name, reason: "shape \(shape) overflows")
           }
           count = p
         }
         guard let bytes = type.byteCount(elements: count) else {
           throw GGUFError.invalidTensor(
             file: path, tensor: name,
-            reason: "\(count) elements are not whole \(type.name) blocks of \(type.blockSize), or overflow")
+            reason:
+              "\(count) elements are not whole \(type.name) blocks of \(type.blockSize), or overflow"
+          )
         }
         guard offset % UInt64(alignment) == 0 else {
-          throw GGUFError.invalidTensor(file: path, tensor: name, reason: "offset \(offset) is not \(alignment)-byte aligned")
+          throw GGUFError.invalidTensor(
+            file: path, tensor: name, reason: "offset \(offset) is not \(alignment)-byte aligned")
         }
-        guard dataSize >= 0, offset <= UInt64(dataSize), UInt64(bytes) <= UInt64(dataSize) - offset else {
+        guard dataSize >= 0, offset <= UInt64(dataSize), UInt64(bytes) <= UInt64(dataSize) - offset
+        else {
           throw GGUFError.invalidTensor(
             file: path, tensor: name,
-            reason: "data at offset \(offset) + \(bytes) bytes runs past the end of the \(max(dataSize, 0))-byte data section (file truncated?)")
+            reason:
+              "data at offset \(offset) + \(bytes) bytes runs past the end of the \(max(dataSize, 0))-byte data section (file truncated?)"
+          )
         }
-        infos.append(TensorInfo(name: name, shape: shape, type: type, offset: Int(offset), byteCount: bytes))
+        infos.append(
+          TensorInfo(name: name, shape: shape, type: type, offset: Int(offset), byteCount: bytes))
       }
       fileVersion = version
     }
@@ -144,7 +157,9 @@ public struct GGUFFile: @unchecked Sendable {
     self.tensorIndex = index
   }
 
-  static func readValue(type: UInt32, key: String, cursor c: inout ByteCursor, depth: Int) throws -> GGUFValue {
+  static func readValue(type: UInt32, key: String, cursor c: inout ByteCursor, depth: Int) throws
+    -> GGUFValue
+  {
     switch type {
     case 0: return .uint8(try c.read(UInt8.self, "'\(key)'"))
     case 1: return .int8(try c.read(Int8.self, "'\(key)'"))
@@ -156,7 +171,8 @@ public struct GGUFFile: @unchecked Sendable {
     case 7:
       let b = try c.read(UInt8.self, "'\(key)'")
       guard b <= 1 else {
-        throw GGUFError.invalidMetadata(file: c.file, key: key, reason: "bool byte \(b) is neither 0 nor 1")
+        throw GGUFError.invalidMetadata(
+          file: c.file, key: key, reason: "bool byte \(b) is neither 0 nor 1")
       }
       return .bool(b == 1)
     case 8: return .string(try c.readString("'\(key)'"))
@@ -167,7 +183,8 @@ public struct GGUFFile: @unchecked Sendable {
       let elementType = try c.read(UInt32.self, "element type of '\(key)'")
       let count = try c.read(UInt64.self, "length of '\(key)'")
       guard count <= UInt64(c.bytes.count - c.offset) else {
-        throw GGUFError.truncated(file: c.file, offset: c.offset, reading: "\(count) elements of '\(key)'")
+        throw GGUFError.truncated(
+          file: c.file, offset: c.offset, reading: "\(count) elements of '\(key)'")
       }
       var values: [GGUFValue] = []
       values.reserveCapacity(Int(count))
@@ -192,10 +209,15 @@ public struct GGUFFile: @unchecked Sendable {
   public func hasTensor(_ name: String) -> Bool { tensorIndex[name] != nil }
 
   /// Calls `body` with the raw bytes of tensor `name` (still quantized, mapped from disk).
-  public func withRawBytes<R>(_ name: String, _ body: (TensorInfo, UnsafeRawBufferPointer) throws -> R) throws -> R {
+  public func withRawBytes<R>(
+    _ name: String, _ body: (TensorInfo, UnsafeRawBufferPointer) throws -> R
+  ) throws -> R {
     let t = try info(name)
     return try data.withUnsafeBytes { raw in
-      try body(t, UnsafeRawBufferPointer(rebasing: raw[(dataStart + t.offset)..<(dataStart + t.offset + t.byteCount)]))
+      try body(
+        t,
+        UnsafeRawBufferPointer(
+          rebasing: raw[(dataStart + t.offset)..<(dataStart + t.offset + t.byteCount)]))
     }
   }
 
@@ -203,7 +225,8 @@ public struct GGUFFile: @unchecked Sendable {
   public func tensor(_ name: String) throws -> Tensor {
     try withRawBytes(name) { info, bytes in
       Tensor(shape: info.shape) { out in
-        Dequantize.run(info.type, source: bytes.baseAddress!, count: info.elementCount, into: out.baseAddress!)
+        Dequantize.run(
+          info.type, source: bytes.baseAddress!, count: info.elementCount, into: out.baseAddress!)
       }
     }
   }
@@ -242,7 +265,8 @@ public struct GGUFFile: @unchecked Sendable {
     }
     return try a.map { v in
       guard let s = v.stringValue else {
-        throw GGUFError.invalidMetadata(file: path, key: key, reason: "expected an array of strings")
+        throw GGUFError.invalidMetadata(
+          file: path, key: key, reason: "expected an array of strings")
       }
       return s
     }
@@ -254,7 +278,8 @@ public struct GGUFFile: @unchecked Sendable {
     }
     return try a.map { v in
       guard let n = v.intValue else {
-        throw GGUFError.invalidMetadata(file: path, key: key, reason: "expected an array of integers")
+        throw GGUFError.invalidMetadata(
+          file: path, key: key, reason: "expected an array of integers")
       }
       return n
     }

@@ -37,7 +37,9 @@ public struct GGUFWriter {
   /// The file's bytes.
   public func encode() -> Data {
     var out = Data()
-    func put<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
+    func put<T: FixedWidthInteger>(_ v: T) {
+      withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) }
+    }
     func putString(_ s: String) {
       put(UInt64(s.utf8.count))
       out.append(contentsOf: Array(s.utf8))

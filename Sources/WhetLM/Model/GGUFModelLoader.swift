@@ -21,8 +21,12 @@ public enum GGUFModelLoader {
       }
       let t = try file.tensor(ggufName)
       guard permuted else { return t }
-      if name.hasSuffix("self_attn.q_proj.weight") { return RotaryPermutation.toHF(t, heads: config.heads) }
-      if name.hasSuffix("self_attn.k_proj.weight") { return RotaryPermutation.toHF(t, heads: config.kvHeads) }
+      if name.hasSuffix("self_attn.q_proj.weight") {
+        return RotaryPermutation.toHF(t, heads: config.heads)
+      }
+      if name.hasSuffix("self_attn.k_proj.weight") {
+        return RotaryPermutation.toHF(t, heads: config.kvHeads)
+      }
       return t
     }
   }

@@ -8,10 +8,14 @@ import WhetTensor
 /// GGUF row `h·D + 2i + s` (the converter's `reshape(heads, 2, D/2, …).swapaxes(1, 2)`).
 public enum RotaryPermutation {
   /// Rows of `weight` (`[heads·D, …]`, GGUF order) in HF order.
-  public static func toHF(_ weight: Tensor, heads: Int) -> Tensor { permute(weight, heads: heads, toHF: true) }
+  public static func toHF(_ weight: Tensor, heads: Int) -> Tensor {
+    permute(weight, heads: heads, toHF: true)
+  }
 
   /// Rows of `weight` (`[heads·D, …]`, HF order) in GGUF order.
-  public static func toGGUF(_ weight: Tensor, heads: Int) -> Tensor { permute(weight, heads: heads, toHF: false) }
+  public static func toGGUF(_ weight: Tensor, heads: Int) -> Tensor {
+    permute(weight, heads: heads, toHF: false)
+  }
 
   static func permute(_ weight: Tensor, heads: Int, toHF: Bool) -> Tensor {
     let rows = weight.shape[0]
@@ -25,7 +29,8 @@ public enum RotaryPermutation {
             for i in 0..<half {
               let hfRow = h * d + s * half + i, ggufRow = h * d + 2 * i + s
               let (to, from) = toHF ? (hfRow, ggufRow) : (ggufRow, hfRow)
-              (out.baseAddress! + to * width).update(from: src.baseAddress! + from * width, count: width)
+              (out.baseAddress! + to * width).update(
+                from: src.baseAddress! + from * width, count: width)
             }
           }
         }

@@ -10,7 +10,9 @@ extension TransformerConfiguration {
     guard Self.supportedGGUFArchitectures.contains(arch) else {
       throw GGUFError.invalidMetadata(
         file: file.path, key: "general.architecture",
-        reason: "architecture '\(arch)' is not supported (supported: \(Self.supportedGGUFArchitectures.joined(separator: ", ")))")
+        reason:
+          "architecture '\(arch)' is not supported (supported: \(Self.supportedGGUFArchitectures.joined(separator: ", ")))"
+      )
     }
     let heads = try file.int("\(arch).attention.head_count")
     let hidden = try file.int("\(arch).embedding_length")
@@ -38,8 +40,12 @@ extension TransformerConfiguration {
 
   /// Checks the sizes fit together; throws naming the file.
   func validate(file: String) throws {
-    func fail(_ reason: String) -> GGUFError { .invalidMetadata(file: file, key: "model shape", reason: reason) }
-    guard vocabularySize > 0, hiddenSize > 0, layerCount > 0, heads > 0, kvHeads > 0, intermediateSize > 0 else {
+    func fail(_ reason: String) -> GGUFError {
+      .invalidMetadata(file: file, key: "model shape", reason: reason)
+    }
+    guard vocabularySize > 0, hiddenSize > 0, layerCount > 0, heads > 0, kvHeads > 0,
+      intermediateSize > 0
+    else {
       throw fail("sizes must be positive: \(self)")
     }
     guard hiddenSize % heads == 0, heads % kvHeads == 0, headDimension % 2 == 0 else {

@@ -1,0 +1,91 @@
+import WhetNN
+import WhetTensor
+
+/// The forward pass for inference: plain tensors (no autodiff tape), keys and values kept in
+/// a ``KVCache`` so each new token costs one position, not the whole prefix.
+///
+/// Computes exactly what ``TransformerDecoder/hiddenStates(tokens:batch:keyStart:)`` computes,
+/// which a test checks token by token.
+public struct DecoderInference {
+  public let model: TransformerDecoder
+
+  public init(model: TransformerDecoder) { self.model = model }
+
+  /// Runs `tokens` `[B·T]` (row-major, `T` new tokens per row) through the model, appending
+  /// to `cache`, and returns the final hidden states of the last new position `[B, C]`.
+  public func forward(tokens: [Int], cache: inout KVCache) -> Tensor {
+    let config = model.config
+    let b = cache.batch
+    precondition(b > 0 && tokens.count % b == 0, "forward: \(tokens.count) tokens for \(b) rows")
+    let t = tokens.count / b, c = config.hiddenSize
+    let offset = cache.length
+    var positions: [Int] = []
+    positions.reserveCapacity(b * t)
+    for row in 0..<b {
+      for i in 0..<t { positions.append(max(0, offset + i - cache.keyStart[row])) }
+    }
+    let rotary = RotaryTable(
+      positions: positions, rotaryDimension: config.headDimension, theta: config.ropeTheta)
+    let mask = AttentionMask(queryOffset: offset, keyStart: cache.keyStart)
+    var x = Tensor.gatherRows(model.embedTokens.weight.value, ids: tokens)
+    for (l, layer) in model.layers.enumerated() {
+      let attention = layer.attention
+      let h = Tensor.rmsNorm(
+        x, weight: layer.inputNorm.weight.value, epsilon: layer.inputNorm.epsilon
+      ).output
+      let q = Tensor.rope(linear(h, attention.qProj), heads: attention.heads, table: rotary)
+      let k = Tensor.rope(linear(h, attention.kProj), heads: attention.kvHeads, table: rotary)
+      let v = linear(h, attention.vProj)
+      cache.store(layer: l, k: k, v: v, count: t)
+      let y = Tensor.attention(
+        q: q.reshaped([b, t, -1]), k: cache.keys[l], v: cache.values[l], heads: attention.heads,
+        kvHeads: attention.kvHeads, mask: mask, keepProbabilities: false
+      ).output
+      x.add(linear(y.reshaped([b * t, -1]), attention.oProj))
+      let h2 = Tensor.rmsNorm(
+        x, weight: layer.postAttentionNorm.weight.value, epsilon: layer.postAttentionNorm.epsilon
+      ).output
+      x.add(linear(gatedActivation(h2, layer.mlp), layer.mlp.downProj))
+    }
+    cache.advance(by: t)
+    // Only the last position of each row is needed for the next token.
+    let last = Tensor(shape: [b, c]) { out in
+      x.withUnsafeBufferPointer { px in
+        for row in 0..<b {
+          (out.baseAddress! + row * c).update(
+            from: px.baseAddress! + ((row + 1) * t - 1) * c, count: c)
+        }
+      }
+    }
+    return Tensor.rmsNorm(last, weight: model.norm.weight.value, epsilon: model.norm.epsilon).output
+  }
+
+  /// Next-token logits `[B, V]` from final hidden states `[B, C]`.
+  public func logits(hidden: Tensor) -> Tensor {
+    Tensor.matmul(hidden, model.outputWeight.value, transposeB: true)
+  }
+
+  func linear(_ x: Tensor, _ layer: Linear) -> Tensor {
+    let y = Tensor.matmul(x, layer.weight.value, transposeB: true)
+    guard let bias = layer.bias else { return y }
+    return Tensor.broadcasting(y, bias.value, +)
+  }
+
+  /// `silu(x·Wgᵀ) ⊙ (x·Wuᵀ)`, with both products written side by side into one `[N, 2F]`
+  /// buffer so the fused SwiGLU kernel reads them without a concatenation.
+  func gatedActivation(_ x: Tensor, _ mlp: GatedMLP) -> Tensor {
+    let n = x.rowCount, c = x.lastDimension, f = mlp.gateProj.outputSize
+    let gateUp = Tensor(shape: [n, 2 * f]) { out in
+      x.withUnsafeBufferPointer { px in
+        for (column, layer) in [(0, mlp.gateProj), (f, mlp.upProj)] {
+          layer.weight.value.withUnsafeBufferPointer { pw in
+            BLAS.gemm(
+              transposeA: false, transposeB: true, m: n, n: f, k: c, a: px.baseAddress!, lda: c,
+              b: pw.baseAddress!, ldb: c, c: out.baseAddress! + column, ldc: 2 * f)
+          }
+        }
+      }
+    }
+    return Tensor.swiglu(gateUp)
+  }
+}

@@ -1,0 +1,142 @@
+import WhetNN
+import WhetTensor
+
+/// Why a row stopped.
+public enum FinishReason: String, Sendable, Codable {
+  /// The model produced an end-of-sequence token.
+  case endOfSequence = "eos"
+  /// The text reached one of the stop strings.
+  case stopString = "stop"
+  /// `maxTokens` new tokens were produced.
+  case length
+}
+
+/// One row's output: tokens, their log-probs under the model, and text.
+public struct Generation: Sendable, Equatable {
+  /// New tokens, without the end-of-sequence token that stopped the row.
+  public var tokens: [Int]
+  /// `log π(token | prefix)` of each new token (raw model distribution), `[tokens.count]`.
+  public var logProbs: [Float]
+  public var text: String
+  public var finishReason: FinishReason
+}
+
+/// Generation cannot start.
+public enum GenerationError: Error, CustomStringConvertible, Equatable {
+  case emptyPrompt(row: Int)
+  case promptTooLong(row: Int, tokens: Int, limit: Int)
+
+  public var description: String {
+    switch self {
+    case .emptyPrompt(let r): return "prompt \(r) has no tokens"
+    case .promptTooLong(let r, let n, let limit):
+      return "prompt \(r) has \(n) tokens; the limit is \(limit)"
+    }
+  }
+}
+
+/// Batched sampling with a KV cache.
+///
+/// Prompts of different lengths are left-padded into one batch (each row's positions start
+/// at its first real token, padding is masked out of attention). Every row keeps its own
+/// generator, stop state and token count; finished rows leave the batch so they cost nothing.
+public struct Generator {
+  public let engine: DecoderInference
+  public let stopTokens: Set<Int>
+  /// Token ids → text, for stop strings and the returned text.
+  public let detokenize: ([Int]) -> String
+  /// The longest prompt + completion the cache holds.
+  public var maxContext: Int
+
+  public init(
+    model: TransformerDecoder, stopTokens: Set<Int>, maxContext: Int = 8192,
+    detokenize: @escaping ([Int]) -> String
+  ) {
+    engine = DecoderInference(model: model)
+    self.stopTokens = stopTokens
+    self.maxContext = maxContext
+    self.detokenize = detokenize
+  }
+
+  /// Generates a continuation of each prompt. `onToken(row, token)` is called as each
+  /// token is chosen (for streaming); `row` indexes `prompts`.
+  public func generate(
+    prompts: [[Int]], parameters p: SamplingParameters,
+    onToken: ((_ row: Int, _ token: Int) -> Void)? = nil
+  ) throws -> [Generation] {
+    for (i, prompt) in prompts.enumerated() {
+      if prompt.isEmpty { throw GenerationError.emptyPrompt(row: i) }
+      if prompt.count + p.maxTokens > maxContext {
+        throw GenerationError.promptTooLong(
+          row: i, tokens: prompt.count, limit: maxContext - p.maxTokens)
+      }
+    }
+    guard !prompts.isEmpty else { return [] }
+    let longest = prompts.map(\.count).max()!
+    let padding = prompts[0][0]  // any valid id; padded positions are masked
+    var tokens: [Int] = []
+    for prompt in prompts {
+      tokens += [Int](repeating: padding, count: longest - prompt.count) + prompt
+    }
+    var cache = KVCache(
+      config: engine.model.config, batch: prompts.count, capacity: longest + p.maxTokens,
+      keyStart: prompts.map { longest - $0.count })
+    var rngs = prompts.indices.map { SeededGenerator(seed: p.seed &+ UInt64($0)) }
+    var outputs = prompts.map { _ in
+      Generation(tokens: [], logProbs: [], text: "", finishReason: .length)
+    }
+    var active = Array(prompts.indices)  // original row of each cache row
+    var hidden = engine.forward(tokens: tokens, cache: &cache)
+    while !active.isEmpty {
+      let logits = engine.logits(hidden: hidden)
+      let v = logits.lastDimension
+      var next: [Int] = []
+      var stillActive: [Int] = []
+      var keptRows: [Int] = []
+      logits.withUnsafeBufferPointer { pl in
+        for (cacheRow, row) in active.enumerated() {
+          let rowLogits = UnsafeBufferPointer(rebasing: pl[(cacheRow * v)..<((cacheRow + 1) * v)])
+          let (token, logProb) = Sampler.sample(
+            logits: rowLogits, previous: prompts[row] + outputs[row].tokens, parameters: p,
+            rng: &rngs[row])
+          onToken?(row, token)
+          if stopTokens.contains(token) {
+            outputs[row].finishReason = .endOfSequence
+            continue
+          }
+          outputs[row].tokens.append(token)
+          outputs[row].logProbs.append(logProb)
+          if !p.stopStrings.isEmpty,
+            let cut = Self.stopIndex(detokenize(outputs[row].tokens), p.stopStrings)
+          {
+            outputs[row].text = cut
+            outputs[row].finishReason = .stopString
+          } else if outputs[row].tokens.count >= p.maxTokens {
+            outputs[row].finishReason = .length
+          } else {
+            next.append(token)
+            stillActive.append(row)
+            keptRows.append(cacheRow)
+          }
+        }
+      }
+      if stillActive.isEmpty { break }
+      if keptRows.count < active.count { cache.keepRows(keptRows) }
+      active = stillActive
+      hidden = engine.forward(tokens: next, cache: &cache)
+    }
+    for i in outputs.indices where outputs[i].finishReason != .stopString {
+      outputs[i].text = detokenize(outputs[i].tokens)
+    }
+    return outputs
+  }
+
+  /// The text before the first stop string, if any occurs.
+  static func stopIndex(_ text: String, _ stops: [String]) -> String? {
+    var best: String.Index?
+    for s in stops where !s.isEmpty {
+      if let r = text.range(of: s), best == nil || r.lowerBound < best! { best = r.lowerBound }
+    }
+    return best.map { String(text[..<$0]) }
+  }
+}

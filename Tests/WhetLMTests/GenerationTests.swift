@@ -1,0 +1,154 @@
+import Foundation
+import TestSupport
+import Testing
+import WhetLM
+import WhetNN
+import WhetTensor
+
+@Suite struct GenerationTests {
+  static let tiny = TransformerConfiguration(
+    vocabularySize: 23, hiddenSize: 16, layerCount: 2, heads: 4, kvHeads: 2, intermediateSize: 24,
+    ropeTheta: 10_000, attentionBias: true)
+
+  static func model(seed: UInt64 = 1) -> TransformerDecoder {
+    var rng = SeededGenerator(seed: seed)
+    let m = TransformerDecoder(tiny, rng: &rng)
+    // Larger embeddings than the 0.02 init, so the logits differ between positions.
+    m.embedTokens.weight.value = randomTensor([23, 16], seed: seed + 100)
+    return m
+  }
+
+  /// Decoding token by token through the KV cache equals one full forward pass, for a
+  /// left-padded batch.
+  @Test func cachedDecodingEqualsFullForward() {
+    let model = Self.model()
+    let engine = DecoderInference(model: model)
+    let rows = [[3, 7, 1, 9, 4, 2], [5, 5, 8, 1, 0, 6]]
+    let keyStart = [0, 2]  // row 1's first two tokens are padding
+    var cache = KVCache(config: model.config, batch: 2, capacity: 6, keyStart: keyStart)
+    for t in 0..<6 {
+      let hidden = engine.forward(tokens: rows.map { $0[t] }, cache: &cache)
+      if t < keyStart[1] { continue }  // padded queries have no keys to attend to
+      let full = model.hiddenStates(
+        tokens: rows.map { Array($0[0...t]) }.flatMap { $0 }, batch: 2, keyStart: keyStart
+      ).value
+      for b in 0..<2 {
+        let expected = full.slice(alongAxis: 0, (b * (t + 1) + t)..<(b * (t + 1) + t + 1)).scalars
+        let got = hidden.slice(alongAxis: 0, b..<(b + 1)).scalars
+        #expect(maxDifference(got, expected) < 1e-5, "row \(b), position \(t)")
+      }
+    }
+    // A prefill of several tokens at once lands in the same state.
+    var prefill = KVCache(config: model.config, batch: 2, capacity: 6, keyStart: keyStart)
+    let h1 = engine.forward(tokens: rows.flatMap { Array($0[0..<4]) }, cache: &prefill)
+    let h2 = engine.forward(tokens: rows.flatMap { Array($0[4..<6]) }, cache: &prefill)
+    var stepwise = KVCache(config: model.config, batch: 2, capacity: 6, keyStart: keyStart)
+    var last = Tensor.zeros([1])
+    for t in 0..<6 { last = engine.forward(tokens: rows.map { $0[t] }, cache: &stepwise) }
+    #expect(maxDifference(h2.scalars, last.scalars) < 1e-5)
+    #expect(h1.shape == [2, 16])
+  }
+
+  static func generator(_ model: TransformerDecoder) -> Generator {
+    Generator(model: model, stopTokens: [0]) { $0.map(String.init).joined(separator: ",") }
+  }
+
+  @Test func greedyMatchesArgmaxOfFullForward() throws {
+    let model = Self.model()
+    let prompt = [4, 9, 2]
+    let out = try Self.generator(model).generate(
+      prompts: [prompt], parameters: .greedy(maxTokens: 5))[0]
+    // Reference: recompute the whole prefix each step and take the argmax.
+    var seq = prompt
+    var expected: [Int] = []
+    for _ in 0..<5 {
+      let logits = model.lastPositionLogits(tokens: seq, batch: 1).scalars
+      let next = logits.indices.max { logits[$0] < logits[$1] }!
+      if next == 0 { break }
+      expected.append(next)
+      seq.append(next)
+    }
+    #expect(out.tokens == expected)
+    // Log-probs are the model's own log-softmax at the chosen token.
+    let lp = Tensor(
+      shape: [1, 23], scalars: model.lastPositionLogits(tokens: prompt, batch: 1).scalars
+    ).logSoftmax()
+    if let first = out.tokens.first { #expect(abs(out.logProbs[0] - lp[0, first]) < 1e-5) }
+  }
+
+  @Test func sameSeedSameSamplesAloneOrBatched() throws {
+    let model = Self.model()
+    let g = Self.generator(model)
+    // A high temperature: the tiny tied-embedding model is very sure of itself.
+    let p = SamplingParameters(temperature: 8, topK: 10, topP: 0.95, maxTokens: 8, seed: 42)
+    let alone = try g.generate(prompts: [[3, 5, 7]], parameters: p)[0]
+    let batched = try g.generate(prompts: [[3, 5, 7], [1, 2], [9, 9, 9, 9, 1]], parameters: p)
+    #expect(alone.tokens == batched[0].tokens)
+    #expect(maxDifference(alone.logProbs, batched[0].logProbs) < 1e-4)
+    let again = try g.generate(prompts: [[3, 5, 7]], parameters: p)[0]
+    #expect(again == alone)
+    // Other seeds give other samples (at least one of ten differs).
+    let others = try (43..<53).map {
+      try g.generate(
+        prompts: [[3, 5, 7]], parameters: SamplingParameters(temperature: 8, maxTokens: 8, seed: $0)
+      )[0].tokens
+    }
+    #expect(others.contains { $0 != alone.tokens })
+  }
+
+  @Test func stopsOnMaxTokensAndStopStrings() throws {
+    let model = Self.model()
+    let g = Self.generator(model)
+    let out = try g.generate(prompts: [[3, 5]], parameters: .greedy(maxTokens: 3))[0]
+    #expect(out.tokens.count <= 3)
+    if out.finishReason == .length { #expect(out.tokens.count == 3) }
+    // Stop at the first comma of the rendered ids: the text is cut before it.
+    var p = SamplingParameters.greedy(maxTokens: 6)
+    p.stopStrings = [","]
+    let stopped = try g.generate(prompts: [[3, 5]], parameters: p)[0]
+    if stopped.finishReason == .stopString {
+      #expect(!stopped.text.contains(","))
+      #expect(stopped.tokens.count == 2)
+    }
+    #expect(throws: GenerationError.emptyPrompt(row: 1)) {
+      try g.generate(prompts: [[1], []], parameters: p)
+    }
+  }
+
+  @Test func samplerFiltersByHand() {
+    // logits ln(0.5), ln(0.3), ln(0.15), ln(0.05): top-p 0.7 keeps the first two (0.8 ≥ 0.7).
+    let logits: [Float] = [0.5, 0.3, 0.15, 0.05].map { Foundation.log($0) }
+    var counts = [0, 0, 0, 0]
+    var rng = SeededGenerator(seed: 1)
+    for _ in 0..<2000 {
+      let (t, lp) = logits.withUnsafeBufferPointer {
+        Sampler.sample(
+          logits: $0, previous: [], parameters: SamplingParameters(topP: 0.7), rng: &rng)
+      }
+      counts[t] += 1
+      #expect(abs(lp - logits[t]) < 1e-5)
+    }
+    #expect(counts[2] == 0 && counts[3] == 0)
+    // Kept mass renormalised: 0.5 / 0.8 = 0.625 of draws go to token 0.
+    #expect(abs(Double(counts[0]) / 2000 - 0.625) < 0.04)
+    // min-p 0.5 keeps tokens with p ≥ 0.25: only token 0 and token 1.
+    var r2 = SeededGenerator(seed: 2)
+    for _ in 0..<200 {
+      let t = logits.withUnsafeBufferPointer {
+        Sampler.sample(
+          logits: $0, previous: [], parameters: SamplingParameters(minP: 0.5), rng: &r2
+        ).token
+      }
+      #expect(t <= 1)
+    }
+    // Repetition penalty 2 halves token 0's positive logit: 2 → 1, below token 1's 1.5.
+    let plain: [Float] = [2, 1.5, 0]
+    let t = plain.withUnsafeBufferPointer {
+      Sampler.sample(
+        logits: $0, previous: [0],
+        parameters: SamplingParameters(temperature: 0, repetitionPenalty: 2), rng: &rng
+      ).token
+    }
+    #expect(t == 1)
+  }
+}
