@@ -1,4 +1,5 @@
 import Foundation
+import WhetLM
 import WhetNN
 import WhetTensor
 
@@ -13,14 +14,16 @@ import WhetTensor
 // Usage: swift run -c release whet-bench [--filter REGEX] [--repeats N]
 
 var filter: String? = nil
+var modelPath = "models/SmolLM2-135M-Instruct.Q4_1.gguf"
 var repeats = 10
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let a = arguments.next() {
   switch a {
   case "--filter": filter = arguments.next()
   case "--repeats": repeats = Int(arguments.next() ?? "") ?? repeats
+  case "--model": modelPath = arguments.next() ?? modelPath
   case "--help", "-h":
-    print("usage: whet-bench [--filter REGEX] [--repeats N]")
+    print("usage: whet-bench [--filter REGEX] [--repeats N] [--model GGUF]")
     exit(0)
   default:
     FileHandle.standardError.write(Data("unknown argument \(a)\n".utf8))
@@ -34,10 +37,10 @@ while let a = arguments.next() {
 }
 
 /// Best wall time of `body` over `repeats` runs after one warm-up.
-@MainActor func bestSeconds(_ body: () -> Void) -> Double {
+@MainActor func bestSeconds(_ count: Int? = nil, _ body: () -> Void) -> Double {
   body()
   var best = Double.infinity
-  for _ in 0..<repeats {
+  for _ in 0..<(count ?? repeats) {
     let t = DispatchTime.now().uptimeNanoseconds
     body()
     best = min(best, Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9)
@@ -184,4 +187,56 @@ if selected("logprobs.chunked") {
   emit(
     "logprobs.chunked.forward_backward.peak_memory", Double(backwardPeak) / 1e6, unit: "MB",
     config: config, baseline: Double(n * v * 4) / 1e6)
+}
+
+// MARK: The default model (SmolLM2-135M-Instruct): forward, forward+backward, generation.
+
+let modelFigures = ["model.forward", "model.forward_backward", "generate.batch1", "generate.batch8", "generate.batch32"]
+if modelFigures.contains(where: selected) {
+  do {
+    let loadStart = DispatchTime.now().uptimeNanoseconds
+    let file = try GGUFFile(contentsOf: URL(fileURLWithPath: modelPath))
+    let model = try GGUFModelLoader.decoder(from: file)
+    let loadSeconds = Double(DispatchTime.now().uptimeNanoseconds - loadStart) / 1e9
+    emit("model.load", loadSeconds, unit: "s", config: ["model": modelPath])
+    let (b, t) = (8, 128)
+    var rng = SeededGenerator(seed: 12)
+    let tokens = (0..<(b * t)).map { _ in 3 + Int(rng.next() % 49000) }
+    let targets = tokens.indices.map { $0 % t == t - 1 ? -1 : tokens[$0 + 1] }
+    let config: [String: Any] = ["batch": b, "seq": t, "model": "SmolLM2-135M-Instruct"]
+    let modelRepeats = max(2, repeats / 3)
+    if selected("model.forward") {
+      // Forward with the target log-probs of every position (the scoring forward), no tape.
+      let s = bestSeconds(modelRepeats) { _ = model.targetLogProbs(tokens: tokens, targets: targets, batch: b) }
+      emit("model.forward", Double(b * t) / s, unit: "tokens/s", config: config)
+    }
+    if selected("model.forward_backward") {
+      let params = model.parameters
+      AllocationStatistics.resetPeak()
+      let before = AllocationStatistics.liveBytes
+      let s = bestSeconds(modelRepeats) {
+        _ = valueAndGradient(of: { languageModelLoss(model, tokens: tokens, targets: targets, batch: b) }, wrt: params)
+      }
+      emit("model.forward_backward", Double(b * t) / s, unit: "tokens/s", config: config)
+      emit(
+        "model.forward_backward.peak_memory", Double(AllocationStatistics.peakBytes - before) / 1e6, unit: "MB",
+        config: config.merging(["note": "tensors allocated during the step above the loaded weights"]) { a, _ in a })
+    }
+    // Generation: a 37-token chat prompt, 64 new tokens forced (no stop token), greedy.
+    let prompt = [1, 9690, 198, 2683, 359, 253, 5356, 5646, 11173, 3365, 3511, 308, 34519, 28, 7018, 411, 407, 19712, 8182, 2, 198, 1, 4093, 198, 1780, 314, 260, 3575, 282, 4649, 47, 2, 198, 1, 520, 9531, 198]
+    let generator = Generator(model: model, stopTokens: []) { _ in "" }
+    for batch in [1, 8, 32] where selected("generate.batch\(batch)") {
+      let prompts = (0..<batch).map { i in Array(prompt.prefix(prompt.count - i % 5)) }
+      let newTokens = 64
+      let s = bestSeconds(max(1, repeats / 5)) {
+        _ = try? generator.generate(prompts: prompts, parameters: .greedy(maxTokens: newTokens))
+      }
+      emit(
+        "generate.batch\(batch)", Double(batch * newTokens) / s, unit: "tokens/s",
+        config: ["batch": batch, "prompt_tokens": prompt.count, "new_tokens": newTokens, "sampling": "greedy", "includes": "prefill"])
+    }
+  } catch {
+    FileHandle.standardError.write(Data("whet-bench: \(error)\n".utf8))
+    exit(1)
+  }
 }
