@@ -46,7 +46,9 @@ public final class SelfAttention: Module {
 
   /// `x` `[B·T, C]` → `[B·T, C]`.
   public func callAsFunction(_ x: Variable, context: DecoderContext) -> Variable {
-    let qkv = fusedLinear(x, [qProj, kProj, vProj])
+    let qkv = split(
+      fusedLinear(x, [qProj, kProj, vProj]),
+      sizes: [qProj.outputSize, kProj.outputSize, vProj.outputSize], alongAxis: -1)
     let q = rope(qkv[0], heads: heads, table: context.rotary)
     let k = rope(qkv[1], heads: kvHeads, table: context.rotary)
     let (b, t) = (context.batch, context.length)
@@ -76,8 +78,7 @@ public final class GatedMLP: Module {
   }
 
   public func callAsFunction(_ x: Variable) -> Variable {
-    let weight = concatenate([gateProj.weight, upProj.weight], alongAxis: 0)
-    return downProj(swiglu(matmul(x, weight, transposeB: true)))
+    downProj(swiglu(fusedLinear(x, [gateProj, upProj])))
   }
 
   public var namedParameters: [(name: String, variable: Variable)] {

@@ -4,6 +4,8 @@ import WhetTensor
 public final class Linear: Module {
   public let weight: Variable
   public let bias: Variable?
+  /// A low-rank adapter added to the output, if one is attached.
+  public var adapter: LoRAAdapter?
 
   /// Parameters `prefix.weight` `[out, in]` and, with `bias`, `prefix.bias` `[out]` from `source`.
   public init(
@@ -38,26 +40,32 @@ public final class Linear: Module {
   public var inputSize: Int { weight.shape[1] }
   public var outputSize: Int { weight.shape[0] }
 
-  /// `x` `[..., in]` → `[..., out]`.
-  public func callAsFunction(_ x: Variable) -> Variable {
-    let y = matmul(x, weight, transposeB: true)
-    return bias.map { y + $0 } ?? y
-  }
+  /// `x` `[N, in]` → `[N, out]`.
+  public func callAsFunction(_ x: Variable) -> Variable { fusedLinear(x, [self]) }
 
+  /// Weight, bias, then the adapter's `lora_A.weight` and `lora_B.weight`.
   public var namedParameters: [(name: String, variable: Variable)] {
-    [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
+    [("weight", weight)] + (bias.map { [("bias", $0)] } ?? []) + (adapter?.namedParameters ?? [])
   }
 }
 
-/// Several linear maps of the same input computed as one GEMM over their stacked weights
-/// (Q/K/V, or gate/up), then split. Parameters keep their separate names.
-public func fusedLinear(_ x: Variable, _ layers: [Linear]) -> [Variable] {
-  let weight = concatenate(layers.map(\.weight), alongAxis: 0)
+/// Several linear maps of the same input `x` `[N, in]` computed as one GEMM over their stacked
+/// weights (Q/K/V, or gate/up), giving their outputs side by side, `[N, Σ out]`. Biases and
+/// adapters are added in the same layout. Parameters keep their separate names.
+public func fusedLinear(_ x: Variable, _ layers: [Linear]) -> Variable {
+  let weight = layers.count == 1 ? layers[0].weight : concatenate(layers.map(\.weight), alongAxis: 0)
   var y = matmul(x, weight, transposeB: true)
   let biases = layers.compactMap(\.bias)
   if !biases.isEmpty {
     precondition(biases.count == layers.count, "fusedLinear: all or none must have a bias")
-    y = y + concatenate(biases, alongAxis: 0)
+    y = y + (biases.count == 1 ? biases[0] : concatenate(biases, alongAxis: 0))
   }
-  return split(y, sizes: layers.map(\.outputSize), alongAxis: -1)
+  if layers.contains(where: { $0.adapter != nil }) {
+    let rows = x.value.rowCount
+    let deltas = layers.map { layer in
+      layer.adapter.map { $0(x) } ?? Variable(.zeros([rows, layer.outputSize]))
+    }
+    y = y + (deltas.count == 1 ? deltas[0] : concatenate(deltas, alongAxis: -1))
+  }
+  return y
 }

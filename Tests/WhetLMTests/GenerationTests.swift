@@ -152,3 +152,20 @@ import WhetTensor
     #expect(t == 1)
   }
 }
+
+@Suite struct LoRAInferenceTests {
+  /// The KV-cache path adds the adapters' terms exactly as the training forward does.
+  @Test func cachedForwardWithAdaptersEqualsFullForward() {
+    let model = GenerationTests.model()
+    var rng = SeededGenerator(seed: 3)
+    let adapters = model.attachLoRA(
+      LoRAConfiguration(rank: 2, alpha: 4, targets: ["q_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]),
+      rng: &rng)
+    for (i, (_, v)) in adapters.enumerated() { v.value = randomTensor(v.shape, seed: UInt64(50 + i), std: 0.3) }
+    let tokens = [3, 7, 1, 9, 4]
+    var cache = KVCache(config: model.config, batch: 1, capacity: 5)
+    let cached = DecoderInference(model: model).forward(tokens: tokens, cache: &cache)
+    let full = model.hiddenStates(tokens: tokens, batch: 1).value.slice(alongAxis: 0, 4..<5)
+    #expect(maxDifference(cached.scalars, full.scalars) < 1e-5)
+  }
+}

@@ -66,9 +66,10 @@ public struct DecoderInference {
   }
 
   func linear(_ x: Tensor, _ layer: Linear) -> Tensor {
-    let y = Tensor.matmul(x, layer.weight.value, transposeB: true)
-    guard let bias = layer.bias else { return y }
-    return Tensor.broadcasting(y, bias.value, +)
+    var y = Tensor.matmul(x, layer.weight.value, transposeB: true)
+    if let bias = layer.bias { y = Tensor.broadcasting(y, bias.value, +) }
+    if let adapter = layer.adapter { y.add(adapter.apply(x)) }
+    return y
   }
 
   /// `silu(x·Wgᵀ) ⊙ (x·Wuᵀ)`, with both products written side by side into one `[N, 2F]`
@@ -86,6 +87,9 @@ public struct DecoderInference {
         }
       }
     }
-    return Tensor.swiglu(gateUp)
+    guard mlp.gateProj.adapter != nil || mlp.upProj.adapter != nil else { return Tensor.swiglu(gateUp) }
+    // Adapters add their low-rank terms into the matching half of the fused buffer.
+    let deltas = [mlp.gateProj, mlp.upProj].map { $0.adapter?.apply(x) ?? Tensor.zeros([n, f]) }
+    return Tensor.swiglu(Tensor.broadcasting(gateUp, Tensor.concatenate(deltas, alongAxis: 1), +))
   }
 }

@@ -1,0 +1,39 @@
+import WhetTensor
+
+extension TransformerDecoder {
+  /// The adaptable projections of every block, by their PEFT target name.
+  public var projections: [(name: String, layer: Linear)] {
+    layers.flatMap { block in
+      [
+        ("q_proj", block.attention.qProj), ("k_proj", block.attention.kProj),
+        ("v_proj", block.attention.vProj), ("o_proj", block.attention.oProj),
+        ("gate_proj", block.mlp.gateProj), ("up_proj", block.mlp.upProj),
+        ("down_proj", block.mlp.downProj),
+      ]
+    }
+  }
+
+  /// Attaches a fresh adapter to every projection named in `configuration.targets` and returns
+  /// the adapter parameters with their full names (`model.layers.0.self_attn.q_proj.lora_A.weight`).
+  /// Train these alone: the base weights stay untracked and need no gradient memory.
+  @discardableResult
+  public func attachLoRA(_ configuration: LoRAConfiguration, rng: inout SeededGenerator)
+    -> [(name: String, variable: Variable)]
+  {
+    for (name, layer) in projections where configuration.targets.contains(name) {
+      layer.adapter = LoRAAdapter(
+        inputSize: layer.inputSize, outputSize: layer.outputSize, configuration: configuration, rng: &rng)
+    }
+    return adapterParameters
+  }
+
+  /// Every adapter parameter, named.
+  public var adapterParameters: [(name: String, variable: Variable)] {
+    namedParameters.filter { $0.name.contains(".lora_") }
+  }
+
+  /// Detaches all adapters.
+  public func removeLoRA() {
+    for (_, layer) in projections { layer.adapter = nil }
+  }
+}
