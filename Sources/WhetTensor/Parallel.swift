@@ -7,12 +7,14 @@ import Foundation
 /// once, so kernels that write disjoint outputs give the same result for any thread count.
 /// Work smaller than `minimumPerTask` runs on the calling thread. Never call a threaded BLAS
 /// routine inside `body`.
+/// `tasksPerWorker` > 1 balances uneven work; 1 keeps thread hand-offs to the minimum for
+/// short kernels (decoding runs hundreds of them per token).
 @inlinable public func parallelFor(
-  _ count: Int, minimumPerTask: Int = 1, _ body: (Range<Int>) -> Void
+  _ count: Int, minimumPerTask: Int = 1, tasksPerWorker: Int = 4, _ body: (Range<Int>) -> Void
 ) {
   if count <= 0 { return }
   let workers = Parallelism.workerCount
-  let tasks = min(workers * 4, max(1, count / max(minimumPerTask, 1)))
+  let tasks = min(workers * tasksPerWorker, max(1, count / max(minimumPerTask, 1)))
   if tasks <= 1 {
     body(0..<count)
     return
@@ -37,3 +39,4 @@ public enum Parallelism {
     return max(1, ProcessInfo.processInfo.activeProcessorCount)
   }()
 }
+

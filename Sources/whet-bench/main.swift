@@ -131,6 +131,27 @@ if selected("gemm.1024x576x49152") {
     config: ["m": m, "k": k, "n": n, "chunk": chunk], baseline: flops / raw / 1e9)
 }
 
+// MARK: Packed 4- and 8-bit matrix-vector products (batch-1 decoding), against Float32 GEMV.
+
+for (type, rows, columns) in [(GGMLType.q4_1, 1536, 576), (GGMLType.q4_1, 576, 1536), (GGMLType.q8_0, 49152, 576)] {
+  let name = "packed.\(type.name.lowercased()).\(rows)x\(columns)"
+  guard selected(name) else { continue }
+  var rng = SeededGenerator(seed: 21)
+  let blocks = rows * columns / 32
+  var bytes = (0..<(blocks * type.bytesPerBlock)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+  for b in 0..<blocks {  // finite scales
+    bytes[b * type.bytesPerBlock] = 0
+    bytes[b * type.bytesPerBlock + 1] = 0x20
+  }
+  let packed = bytes.withUnsafeBytes { PackedMatrix(type: type, source: $0.baseAddress!, rows: rows, columns: columns)! }
+  let dense = randomTensor([rows, columns], seed: 22)
+  let x = randomTensor([1, columns], seed: 23)
+  let flops = 2.0 * Double(rows * columns)
+  let ours = bestSeconds(50) { _ = packed.multiply(x) }
+  let fp32 = bestSeconds(50) { _ = Tensor.matmul(x, dense, transposeB: true) }
+  emit(name, flops / ours / 1e9, unit: "GFLOP/s", config: ["rows": rows, "columns": columns, "batch": 1], baseline: flops / fp32 / 1e9)
+}
+
 // MARK: One SmolLM2-sized decoder block at batch 8 × 128.
 
 let blockConfig = TransformerConfiguration(
@@ -224,7 +245,8 @@ if modelFigures.contains(where: selected) {
     }
     // Generation: a 37-token chat prompt, 64 new tokens forced (no stop token), greedy.
     let prompt = [1, 9690, 198, 2683, 359, 253, 5356, 5646, 11173, 3365, 3511, 308, 34519, 28, 7018, 411, 407, 19712, 8182, 2, 198, 1, 4093, 198, 1780, 314, 260, 3575, 282, 4649, 47, 2, 198, 1, 520, 9531, 198]
-    let generator = Generator(model: model, stopTokens: []) { _ in "" }
+    let packed = try PackedWeights.fromGGUF(file, model: model)
+    let generator = Generator(model: model, packed: packed, stopTokens: []) { _ in "" }
     for batch in [1, 8, 32] where selected("generate.batch\(batch)") {
       let prompts = (0..<batch).map { i in Array(prompt.prefix(prompt.count - i % 5)) }
       let newTokens = 64

@@ -8,8 +8,15 @@ import WhetTensor
 /// which a test checks token by token.
 public struct DecoderInference {
   public let model: TransformerDecoder
+  /// Packed quantized weights for small batches (see ``PackedWeights``); empty to use Float32.
+  public let packed: PackedWeights
+  /// Up to this many rows through a layer use the packed weights; beyond, Float32 GEMM wins.
+  public var packedRowLimit = 2
 
-  public init(model: TransformerDecoder) { self.model = model }
+  public init(model: TransformerDecoder, packed: PackedWeights = PackedWeights()) {
+    self.model = model
+    self.packed = packed
+  }
 
   /// Runs `tokens` `[B·T]` (row-major, `T` new tokens per row) through the model, appending
   /// to `cache`, and returns the final hidden states of the last new position `[B, C]`.
@@ -62,11 +69,14 @@ public struct DecoderInference {
 
   /// Next-token logits `[B, V]` from final hidden states `[B, C]`.
   public func logits(hidden: Tensor) -> Tensor {
-    Tensor.matmul(hidden, model.outputWeight.value, transposeB: true)
+    if hidden.rowCount <= packedRowLimit, let m = packed.output { return m.multiply(hidden) }
+    return Tensor.matmul(hidden, model.outputWeight.value, transposeB: true)
   }
 
   func linear(_ x: Tensor, _ layer: Linear) -> Tensor {
-    var y = Tensor.matmul(x, layer.weight.value, transposeB: true)
+    var y =
+      x.rowCount <= packedRowLimit ? (packed.matrix(for: layer)?.multiply(x)) ?? Tensor.matmul(x, layer.weight.value, transposeB: true)
+      : Tensor.matmul(x, layer.weight.value, transposeB: true)
     if let bias = layer.bias { y = Tensor.broadcasting(y, bias.value, +) }
     if let adapter = layer.adapter { y.add(adapter.apply(x)) }
     return y
@@ -76,6 +86,11 @@ public struct DecoderInference {
   /// buffer so the fused SwiGLU kernel reads them without a concatenation.
   func gatedActivation(_ x: Tensor, _ mlp: GatedMLP) -> Tensor {
     let n = x.rowCount, c = x.lastDimension, f = mlp.gateProj.outputSize
+    if n <= packedRowLimit, packed.matrix(for: mlp.gateProj) != nil {
+      // Small batch: two packed products, then the gated activation on the pair.
+      let gate = linear(x, mlp.gateProj), up = linear(x, mlp.upProj)
+      return Tensor.swiglu(Tensor.concatenate([gate, up], alongAxis: 1))
+    }
     let gateUp = Tensor(shape: [n, 2 * f]) { out in
       x.withUnsafeBufferPointer { px in
         for (column, layer) in [(0, mlp.gateProj), (f, mlp.upProj)] {

@@ -49,10 +49,10 @@ public struct Generator {
   public var maxContext: Int
 
   public init(
-    model: TransformerDecoder, stopTokens: Set<Int>, maxContext: Int = 8192,
-    detokenize: @escaping ([Int]) -> String
+    model: TransformerDecoder, packed: PackedWeights = PackedWeights(), stopTokens: Set<Int>,
+    maxContext: Int = 8192, detokenize: @escaping ([Int]) -> String
   ) {
-    engine = DecoderInference(model: model)
+    engine = DecoderInference(model: model, packed: packed)
     self.stopTokens = stopTokens
     self.maxContext = maxContext
     self.detokenize = detokenize
