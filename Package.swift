@@ -59,6 +59,8 @@ let package = Package(
       name: "WhetLMTests", dependencies: ["WhetLM", "WhetNN", "WhetTensor", "TestSupport"],
       swiftSettings: cpuFlags),
     .testTarget(
+      name: "WhetCLITests", dependencies: ["whet", "TestSupport"], swiftSettings: cpuFlags),
+    .testTarget(
       name: "WhetNNTests", dependencies: ["WhetNN", "WhetTensor", "TestSupport"],
       swiftSettings: cpuFlags),
   ]

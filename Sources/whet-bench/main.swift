@@ -133,8 +133,13 @@ if selected("gemm.1024x576x49152") {
 
 // MARK: Packed 4- and 8-bit matrix-vector products (batch-1 decoding), against Float32 GEMV.
 
-for (type, rows, columns) in [(GGMLType.q4_1, 1536, 576), (GGMLType.q4_1, 576, 1536), (GGMLType.q8_0, 49152, 576)] {
-  let name = "packed.\(type.name.lowercased()).\(rows)x\(columns)"
+for (type, rows, columns, batch) in [
+  (GGMLType.q4_1, 1536, 576, 1), (.q4_1, 576, 1536, 1), (.q8_0, 49152, 576, 1),
+  (.q4_1, 1536, 576, 4),
+  (.q4_1, 1536, 576, 8), (.q4_1, 1536, 576, 16), (.q8_0, 49152, 576, 8),
+] {
+  let name =
+    "packed.\(type.name.lowercased()).\(rows)x\(columns)" + (batch > 1 ? ".batch\(batch)" : "")
   guard selected(name) else { continue }
   var rng = SeededGenerator(seed: 21)
   let blocks = rows * columns / 32
@@ -143,13 +148,17 @@ for (type, rows, columns) in [(GGMLType.q4_1, 1536, 576), (GGMLType.q4_1, 576, 1
     bytes[b * type.bytesPerBlock] = 0
     bytes[b * type.bytesPerBlock + 1] = 0x20
   }
-  let packed = bytes.withUnsafeBytes { PackedMatrix(type: type, source: $0.baseAddress!, rows: rows, columns: columns)! }
+  let packed = bytes.withUnsafeBytes {
+    PackedMatrix(type: type, source: $0.baseAddress!, rows: rows, columns: columns)!
+  }
   let dense = randomTensor([rows, columns], seed: 22)
-  let x = randomTensor([1, columns], seed: 23)
-  let flops = 2.0 * Double(rows * columns)
+  let x = randomTensor([batch, columns], seed: 23)
+  let flops = 2.0 * Double(rows * columns * batch)
   let ours = bestSeconds(50) { _ = packed.multiply(x) }
   let fp32 = bestSeconds(50) { _ = Tensor.matmul(x, dense, transposeB: true) }
-  emit(name, flops / ours / 1e9, unit: "GFLOP/s", config: ["rows": rows, "columns": columns, "batch": 1], baseline: flops / fp32 / 1e9)
+  emit(
+    name, flops / ours / 1e9, unit: "GFLOP/s",
+    config: ["rows": rows, "columns": columns, "batch": batch], baseline: flops / fp32 / 1e9)
 }
 
 // MARK: One SmolLM2-sized decoder block at batch 8 × 128.
@@ -212,7 +221,10 @@ if selected("logprobs.chunked") {
 
 // MARK: The default model (SmolLM2-135M-Instruct): forward, forward+backward, generation.
 
-let modelFigures = ["model.forward", "model.forward_backward", "generate.batch1", "generate.batch8", "generate.batch32"]
+let modelFigures = [
+  "model.forward", "model.forward_backward", "generate.batch1", "generate.batch8",
+  "generate.batch32",
+]
 if modelFigures.contains(where: selected) {
   do {
     let loadStart = DispatchTime.now().uptimeNanoseconds
@@ -228,7 +240,9 @@ if modelFigures.contains(where: selected) {
     let modelRepeats = max(2, repeats / 3)
     if selected("model.forward") {
       // Forward with the target log-probs of every position (the scoring forward), no tape.
-      let s = bestSeconds(modelRepeats) { _ = model.targetLogProbs(tokens: tokens, targets: targets, batch: b) }
+      let s = bestSeconds(modelRepeats) {
+        _ = model.targetLogProbs(tokens: tokens, targets: targets, batch: b)
+      }
       emit("model.forward", Double(b * t) / s, unit: "tokens/s", config: config)
     }
     if selected("model.forward_backward") {
@@ -236,15 +250,23 @@ if modelFigures.contains(where: selected) {
       AllocationStatistics.resetPeak()
       let before = AllocationStatistics.liveBytes
       let s = bestSeconds(modelRepeats) {
-        _ = valueAndGradient(of: { languageModelLoss(model, tokens: tokens, targets: targets, batch: b) }, wrt: params)
+        _ = valueAndGradient(
+          of: { languageModelLoss(model, tokens: tokens, targets: targets, batch: b) }, wrt: params)
       }
       emit("model.forward_backward", Double(b * t) / s, unit: "tokens/s", config: config)
       emit(
-        "model.forward_backward.peak_memory", Double(AllocationStatistics.peakBytes - before) / 1e6, unit: "MB",
-        config: config.merging(["note": "tensors allocated during the step above the loaded weights"]) { a, _ in a })
+        "model.forward_backward.peak_memory", Double(AllocationStatistics.peakBytes - before) / 1e6,
+        unit: "MB",
+        config: config.merging([
+          "note": "tensors allocated during the step above the loaded weights"
+        ]) { a, _ in a })
     }
     // Generation: a 37-token chat prompt, 64 new tokens forced (no stop token), greedy.
-    let prompt = [1, 9690, 198, 2683, 359, 253, 5356, 5646, 11173, 3365, 3511, 308, 34519, 28, 7018, 411, 407, 19712, 8182, 2, 198, 1, 4093, 198, 1780, 314, 260, 3575, 282, 4649, 47, 2, 198, 1, 520, 9531, 198]
+    let prompt = [
+      1, 9690, 198, 2683, 359, 253, 5356, 5646, 11173, 3365, 3511, 308, 34519, 28, 7018, 411, 407,
+      19712, 8182, 2, 198, 1, 4093, 198, 1780, 314, 260, 3575, 282, 4649, 47, 2, 198, 1, 520, 9531,
+      198,
+    ]
     let packed = try PackedWeights.fromGGUF(file, model: model)
     let generator = Generator(model: model, packed: packed, stopTokens: []) { _ in "" }
     for batch in [1, 8, 32] where selected("generate.batch\(batch)") {
@@ -255,7 +277,10 @@ if modelFigures.contains(where: selected) {
       }
       emit(
         "generate.batch\(batch)", Double(batch * newTokens) / s, unit: "tokens/s",
-        config: ["batch": batch, "prompt_tokens": prompt.count, "new_tokens": newTokens, "sampling": "greedy", "includes": "prefill"])
+        config: [
+          "batch": batch, "prompt_tokens": prompt.count, "new_tokens": newTokens,
+          "sampling": "greedy", "includes": "prefill",
+        ])
     }
   } catch {
     FileHandle.standardError.write(Data("whet-bench: \(error)\n".utf8))

@@ -9,6 +9,6 @@ struct Whet: ParsableCommand {
     commandName: "whet",
     abstract: "Reward-driven post-training of language models, natively in Swift.",
     version: version,
-    subcommands: [Demo.self]
+    subcommands: [Demo.self, Tokenize.self, LogProbs.self, Generate.self, Chat.self]
   )
 }

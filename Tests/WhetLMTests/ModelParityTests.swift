@@ -49,3 +49,49 @@ import WhetTensor
     #expect(produced == prompt.greedy)
   }
 }
+
+/// More inputs of our own (long, Unicode, code, emoji, whitespace runs, numbers), plain and
+/// through the chat template: `Fixtures/parity/make_parity_fixtures.py` ran transformers on them.
+@Suite struct SmolLM2ExtraParityTests {
+  struct Case {
+    var text: String
+    var chat: Bool
+    var ids: [Int]
+    var top: [(id: Int, logit: Double)]
+  }
+
+  static let cases: [Case] = {
+    guard
+      let root = try? Fixtures.json("WhetLMTests", "parity/smollm2_extra.json") as? [String: Any],
+      let cases = root["cases"] as? [[String: Any]]
+    else { return [] }
+    return cases.map { c in
+      Case(
+        text: c["text"] as? String ?? "", chat: c["chat"] as? Bool ?? false,
+        ids: c["input_ids"] as? [Int] ?? [],
+        top: (c["top5"] as? [[String: Any]] ?? []).map {
+          ($0["id"] as? Int ?? -1, $0["logit"] as? Double ?? .nan)
+        })
+    }
+  }()
+
+  @Test(arguments: 0..<12)
+  func idsAndTopLogitsMatchTransformers(index: Int) throws {
+    let file = try #require(SmolLM2.file, "\(SmolLM2.missing)")
+    let model = try #require(SmolLM2.decoder)
+    let c = try #require(Self.cases.dropFirst(index).first)
+    let tokenizer = try Tokenizer.fromGGUF(file)
+    let template = try ChatTemplate(source: try file.string("tokenizer.chat_template"))
+    let text =
+      c.chat
+      ? try template.render(
+        messages: [ChatMessage(role: "user", content: c.text)], addGenerationPrompt: true) : c.text
+    #expect(tokenizer.encode(text) == c.ids)
+    let logits = model.lastPositionLogits(tokens: c.ids, batch: 1).scalars
+    let top = logits.indices.sorted { logits[$0] > logits[$1] }.prefix(5)
+    #expect(Array(top) == c.top.map(\.id))
+    for (id, logit) in c.top {
+      #expect(abs(Double(logits[id]) - logit) < 1e-3, "id \(id): \(logits[id]) vs \(logit)")
+    }
+  }
+}

@@ -10,7 +10,8 @@ import WhetTensor
   static func randomBlocks(_ type: GGMLType, rows: Int, columns: Int, seed: UInt64) -> [UInt8] {
     var rng = SeededGenerator(seed: seed)
     let blocks = rows * columns / 32
-    var bytes = (0..<(blocks * type.bytesPerBlock)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+    var bytes = (0..<(blocks * type.bytesPerBlock)).map { _ in UInt8(truncatingIfNeeded: rng.next())
+    }
     for b in 0..<blocks {
       let d = Float16(Float(rng.nextUniform()) * 0.1 + 0.01).bitPattern
       let m = Float16(Float(rng.nextUniform()) - 0.5).bitPattern
@@ -33,17 +34,24 @@ import WhetTensor
     let order = Array((0..<rows).reversed())
     let dense = Tensor(shape: [rows, columns]) { out in
       bytes.withUnsafeBytes { raw in
-        Dequantize.run(type, source: raw.baseAddress!, count: rows * columns, into: out.baseAddress!)
+        Dequantize.run(
+          type, source: raw.baseAddress!, count: rows * columns, into: out.baseAddress!)
       }
     }
     let permuted = Tensor(shape: [rows, columns]) { out in
       dense.withUnsafeBufferPointer { src in
-        for r in 0..<rows { (out.baseAddress! + r * columns).update(from: src.baseAddress! + order[r] * columns, count: columns) }
+        for r in 0..<rows {
+          (out.baseAddress! + r * columns).update(
+            from: src.baseAddress! + order[r] * columns, count: columns)
+        }
       }
     }
     let packed = try #require(
-      bytes.withUnsafeBytes { PackedMatrix(type: type, source: $0.baseAddress!, rows: rows, columns: columns, rowOrder: order) })
-    for n in [1, 2] {
+      bytes.withUnsafeBytes {
+        PackedMatrix(
+          type: type, source: $0.baseAddress!, rows: rows, columns: columns, rowOrder: order)
+      })
+    for n in [1, 2, 5] {  // 5 = one group of four plus one
       let x = randomTensor([n, columns], seed: UInt64(10 + n))
       let expected = Tensor.matmul(x, permuted, transposeB: true)
       #expect(maxDifference(packed.multiply(x).scalars, expected.scalars) < 1e-4)
@@ -58,7 +66,8 @@ import WhetTensor
     #expect(packed.count == 30 * 7 + 1)
     let generator = Generator(model: model, packed: packed, stopTokens: [2]) { _ in "" }
     for prompt in SmolLM2.reference {
-      let out = try generator.generate(prompts: [prompt.inputIDs], parameters: .greedy(maxTokens: 16))[0]
+      let out = try generator.generate(
+        prompts: [prompt.inputIDs], parameters: .greedy(maxTokens: 16))[0]
       #expect(out.tokens + (out.finishReason == .endOfSequence ? [2] : []) == prompt.greedy)
     }
   }

@@ -10,8 +10,9 @@ public struct DecoderInference {
   public let model: TransformerDecoder
   /// Packed quantized weights for small batches (see ``PackedWeights``); empty to use Float32.
   public let packed: PackedWeights
-  /// Up to this many rows through a layer use the packed weights; beyond, Float32 GEMM wins.
-  public var packedRowLimit = 2
+  /// Up to this many rows through a layer use the packed weights; beyond, Float32 GEMM wins
+  /// (`whet-bench --filter packed` measures the crossover).
+  public var packedRowLimit = 8
 
   public init(model: TransformerDecoder, packed: PackedWeights = PackedWeights()) {
     self.model = model
@@ -75,7 +76,9 @@ public struct DecoderInference {
 
   func linear(_ x: Tensor, _ layer: Linear) -> Tensor {
     var y =
-      x.rowCount <= packedRowLimit ? (packed.matrix(for: layer)?.multiply(x)) ?? Tensor.matmul(x, layer.weight.value, transposeB: true)
+      x.rowCount <= packedRowLimit
+      ? (packed.matrix(for: layer)?.multiply(x))
+        ?? Tensor.matmul(x, layer.weight.value, transposeB: true)
       : Tensor.matmul(x, layer.weight.value, transposeB: true)
     if let bias = layer.bias { y = Tensor.broadcasting(y, bias.value, +) }
     if let adapter = layer.adapter { y.add(adapter.apply(x)) }
@@ -102,7 +105,9 @@ public struct DecoderInference {
         }
       }
     }
-    guard mlp.gateProj.adapter != nil || mlp.upProj.adapter != nil else { return Tensor.swiglu(gateUp) }
+    guard mlp.gateProj.adapter != nil || mlp.upProj.adapter != nil else {
+      return Tensor.swiglu(gateUp)
+    }
     // Adapters add their low-rank terms into the matching half of the fused buffer.
     let deltas = [mlp.gateProj, mlp.upProj].map { $0.adapter?.apply(x) ?? Tensor.zeros([n, f]) }
     return Tensor.swiglu(Tensor.broadcasting(gateUp, Tensor.concatenate(deltas, alongAxis: 1), +))

@@ -28,7 +28,8 @@ public struct PackedWeights: @unchecked Sendable {
         guard info.shape.count == 2 else { return nil }
         let order = heads.map { h in Self.hfRowOrder(rows: info.shape[0], heads: h) }
         return PackedMatrix(
-          type: info.type, source: bytes.baseAddress!, rows: info.shape[0], columns: info.shape[1], rowOrder: order)
+          type: info.type, source: bytes.baseAddress!, rows: info.shape[0], columns: info.shape[1],
+          rowOrder: order)
       }
     }
     for (i, block) in model.layers.enumerated() {
@@ -43,7 +44,9 @@ public struct PackedWeights: @unchecked Sendable {
         ("mlp.down_proj.weight", block.mlp.downProj, nil),
       ]
       for (name, layer, heads) in entries {
-        if let m = try pack(prefix + name, heads: heads) { packed.layers[ObjectIdentifier(layer)] = m }
+        if let m = try pack(prefix + name, heads: heads) {
+          packed.layers[ObjectIdentifier(layer)] = m
+        }
       }
     }
     packed.output = try pack(config.tiedEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight")

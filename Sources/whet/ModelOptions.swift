@@ -1,0 +1,34 @@
+import ArgumentParser
+import Foundation
+import WhetLM
+
+/// `--model`, shared by every command that runs a model.
+struct ModelOptions: ParsableArguments {
+  @Option(
+    help:
+      "A .gguf file or a Hugging Face model directory (default: the model `make models` fetched, or $WHET_MODEL)."
+  )
+  var model: String?
+
+  @Flag(
+    help:
+      "Treat TEXT as one user message rendered through the model's chat template, with the generation prompt."
+  )
+  var chat = false
+
+  func load() throws -> LanguageModel {
+    try LanguageModel.load(model ?? LanguageModel.defaultPath)
+  }
+}
+
+/// Prints one JSON value on a line (keys sorted, so outputs are stable).
+func printJSON(_ object: Any) throws {
+  let data = try JSONSerialization.data(
+    withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+  FileHandle.standardOutput.write(data + Data("\n".utf8))
+}
+
+/// Writes `text` to standard output at once (for streaming).
+func emitText(_ text: String) {
+  FileHandle.standardOutput.write(Data(text.utf8))
+}
