@@ -15,11 +15,14 @@ let package = Package(
     .library(name: "WhetTensor", targets: ["WhetTensor"]),
     .library(name: "WhetNN", targets: ["WhetNN"]),
     .library(name: "WhetLM", targets: ["WhetLM"]),
+    .library(name: "WhetRewards", targets: ["WhetRewards"]),
+    .library(name: "WhetEval", targets: ["WhetEval"]),
     .executable(name: "whet", targets: ["whet"]),
     .executable(name: "whet-bench", targets: ["whet-bench"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
   ],
   targets: [
     .systemLibrary(
@@ -35,12 +38,22 @@ let package = Package(
     .target(name: "WhetNN", dependencies: ["WhetTensor"], swiftSettings: cpuFlags),
     .target(name: "WhetLM", dependencies: ["WhetNN", "WhetTensor"], swiftSettings: cpuFlags),
     .target(
+      name: "WhetRewards",
+      dependencies: [
+        "WhetLM", "WhetNN", "WhetTensor",
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+      ],
+      swiftSettings: cpuFlags),
+    .target(
+      name: "WhetEval", dependencies: ["WhetRewards", "WhetLM", "WhetTensor"],
+      swiftSettings: cpuFlags),
+    .target(
       name: "TestSupport", dependencies: ["WhetTensor", "WhetNN"], path: "Sources/TestSupport",
       swiftSettings: cpuFlags),
     .executableTarget(
       name: "whet",
       dependencies: [
-        "WhetTensor", "WhetNN", "WhetLM",
+        "WhetTensor", "WhetNN", "WhetLM", "WhetRewards", "WhetEval",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: cpuFlags
@@ -48,7 +61,7 @@ let package = Package(
     .executableTarget(
       name: "whet-bench",
       dependencies: [
-        "WhetTensor", "WhetNN", "WhetLM",
+        "WhetTensor", "WhetNN", "WhetLM", "WhetRewards", "WhetEval",
         .target(name: "CBLAS", condition: .when(platforms: [.linux])),
       ],
       swiftSettings: cpuFlags
@@ -57,6 +70,12 @@ let package = Package(
       name: "WhetTensorTests", dependencies: ["WhetTensor", "TestSupport"], swiftSettings: cpuFlags),
     .testTarget(
       name: "WhetLMTests", dependencies: ["WhetLM", "WhetNN", "WhetTensor", "TestSupport"],
+      swiftSettings: cpuFlags),
+    .testTarget(
+      name: "WhetRewardsTests", dependencies: ["WhetRewards", "WhetLM", "TestSupport"],
+      swiftSettings: cpuFlags),
+    .testTarget(
+      name: "WhetEvalTests", dependencies: ["WhetEval", "WhetRewards", "TestSupport"],
       swiftSettings: cpuFlags),
     .testTarget(
       name: "WhetCLITests", dependencies: ["whet", "TestSupport"], swiftSettings: cpuFlags),
