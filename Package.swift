@@ -43,6 +43,7 @@ let package = Package(
         "WhetLM", "WhetNN", "WhetTensor",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
       ],
+      resources: [.copy("Judges/Templates")],
       swiftSettings: cpuFlags),
     .target(
       name: "WhetEval", dependencies: ["WhetRewards", "WhetLM", "WhetTensor"],

@@ -161,6 +161,14 @@ for (type, rows, columns, batch) in [
     config: ["rows": rows, "columns": columns, "batch": batch], baseline: flops / fp32 / 1e9)
 }
 
+// MARK: Label models on 1,000,000 items × 20 sources (LabelModelBenchmarks.swift).
+
+if ["labelmodel", "weaver"].contains(where: selected) {
+  labelModelBenchmarks { name, value, unit, config in
+    if selected(name) { emit(name, value, unit: unit, config: config) }
+  }
+}
+
 // MARK: One SmolLM2-sized decoder block at batch 8 × 128.
 
 let blockConfig = TransformerConfiguration(

@@ -2,13 +2,16 @@ import ArgumentParser
 
 /// The `whet` command line: thin front ends that turn flags into library calls.
 @main
-struct Whet: ParsableCommand {
+struct Whet: AsyncParsableCommand {
   static let version = "0.1.0"
 
   static let configuration = CommandConfiguration(
     commandName: "whet",
     abstract: "Reward-driven post-training of language models, natively in Swift.",
     version: version,
-    subcommands: [Demo.self, Tokenize.self, LogProbs.self, Generate.self, Chat.self]
+    subcommands: [
+      Demo.self, Tokenize.self, LogProbs.self, Generate.self, Chat.self, Tasks.self, Sample.self,
+      ScoreCommand.self, Select.self,
+    ]
   )
 }

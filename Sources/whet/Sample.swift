@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import WhetEval
+import WhetLM
+import WhetRewards
+
+/// `whet sample`: N completions per prompt of a JSONL file, as JSONL.
+struct Sample: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Sample N completions for each prompt of a JSONL file; writes one row per completion."
+  )
+
+  @Option(help: "A .gguf file or a Hugging Face model directory.") var model: String?
+  @Option(help: "Input JSONL with a `prompt` column (extra columns are passed through).") var data:
+    String
+  @Option(help: "Completions per prompt.") var n = 4
+  @Option(help: "Prompts per generation batch.") var batchSize = 4
+  @Flag(inversion: .prefixedNo, help: "Render prompts through the model's chat template.")
+  var chat = true
+  @OptionGroup var sampling: SamplingOptions
+
+  func run() throws {
+    guard n > 0, batchSize > 0 else {
+      throw ValidationError("--n and --batch-size must be positive")
+    }
+    let lm = try LanguageModel.load(model ?? LanguageModel.defaultPath)
+    let reader = try JSONLReader(url: URL(fileURLWithPath: data))
+    var rows: [(line: Int, object: [String: JSONValue], prompt: String)] = []
+    while let object = try reader.next() {
+      guard let prompt = object["prompt"]?.stringValue else {
+        throw DatasetError.missingField(file: reader.file, line: reader.lineNumber, field: "prompt")
+      }
+      rows.append((reader.lineNumber, object, prompt))
+    }
+    let generator = lm.generator()
+    var parameters = sampling.parameters
+    let start = Date()
+    for (start0, chunk) in stride(from: 0, to: rows.count, by: batchSize).map({
+      ($0, rows[$0..<min(rows.count, $0 + batchSize)])
+    }) {
+      // Each prompt repeated n times; row seeds differ, so the n samples differ.
+      let ids = try chunk.map { try lm.encode($0.prompt, chat: chat) }
+      let prompts = ids.flatMap { [[Int]](repeating: $0, count: n) }
+      parameters.seed = sampling.seed &+ UInt64(start0 * n)
+      let outputs = try generator.generate(prompts: prompts, parameters: parameters)
+      for (i, row) in chunk.enumerated() {
+        for k in 0..<n {
+          let o = outputs[i * n + k]
+          var object = row.object
+          object["query"] = .number(Double(start0 + i))
+          object["candidate"] = .number(Double(k))
+          object["completion"] = .string(o.text)
+          object["completion_tokens"] = .number(Double(o.tokens.count))
+          object["completion_logprob"] = .number(o.logProbs.reduce(0.0) { $0 + Double($1) })
+          object["finish_reason"] = .string(o.finishReason.rawValue)
+          print(JSONLWriter.line(object), terminator: "")
+        }
+      }
+      let done = min(rows.count, start0 + batchSize)
+      let rate = Double(done) / max(Date().timeIntervalSince(start), 1e-9)
+      FileHandle.standardError.write(
+        Data(
+          String(format: "\rsampled %d/%d prompts (%.2f prompts/s)", done, rows.count, rate).utf8))
+    }
+    FileHandle.standardError.write(Data("\n".utf8))
+  }
+}

@@ -1,0 +1,123 @@
+import ArgumentParser
+import Foundation
+import WhetEval
+import WhetLM
+import WhetRewards
+
+/// `whet score`: scores every candidate row with several reward sources.
+struct ScoreCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "score",
+    abstract:
+      "Score each row (`prompt`, `completion`, extra columns) with reward sources; adds a `scores` object."
+  )
+
+  @Option(help: "Input JSONL with `prompt` and `completion`.") var data: String
+  @Option(
+    name: .customLong("source"),
+    help: """
+      A reward source (repeatable): a verifier (\(VerifierRegistry.validNames.joined(separator: ", "))), \
+      a model score (logprob, mean-logprob, self-certainty, laser), or a judge (judge:local, judge:local:yes, \
+      judge:http, judge:http:yes).
+      """)
+  var sources: [String] = []
+  @Option(help: "Model for model scores and local judges (default: the default model).") var model:
+    String?
+  @Option(help: "Base URL of an OpenAI-compatible endpoint for judge:http (…/v1).") var judgeURL:
+    String?
+  @Option(help: "Model name sent to the HTTP judge.") var judgeModel = "default"
+  @Option(
+    help: "A judge prompt template file overriding the bundled one ({{prompt}}, {{completion}}).")
+  var judgeTemplate: String?
+  @Option(help: "Seconds before an HTTP judge request times out.") var judgeTimeout: Double = 60
+  @Option(help: "Rows scored per batch.") var batchSize = 16
+
+  func run() async throws {
+    guard !sources.isEmpty else { throw ValidationError("give at least one --source") }
+    let reader = try JSONLReader(url: URL(fileURLWithPath: data))
+    var rows: [[String: JSONValue]] = []
+    var items: [ScoringItem] = []
+    while let object = try reader.next() {
+      guard let prompt = object["prompt"]?.stringValue else {
+        throw DatasetError.missingField(file: reader.file, line: reader.lineNumber, field: "prompt")
+      }
+      guard let completion = object["completion"]?.stringValue else {
+        throw DatasetError.missingField(
+          file: reader.file, line: reader.lineNumber, field: "completion")
+      }
+      var columns: [String: String] = [:]
+      for (k, v) in object where k != "prompt" && k != "completion" {
+        columns[k] = v.stringValue ?? v.jsonText()
+      }
+      rows.append(object)
+      items.append(ScoringItem(prompt: prompt, completion: completion, columns: columns))
+    }
+    let built = try makeSources()
+    var scores = [[String: JSONValue]](repeating: [:], count: rows.count)
+    var abstentions = [[String: JSONValue]](repeating: [:], count: rows.count)
+    for source in built {
+      for start in stride(from: 0, to: items.count, by: max(1, batchSize)) {
+        let end = min(items.count, start + batchSize)
+        let result = try await source.score(Array(items[start..<end]))
+        for (i, s) in result.enumerated() {
+          switch s {
+          case .value(let v): scores[start + i][source.name] = v.isFinite ? .number(v) : .null
+          case .abstain(let reason):
+            scores[start + i][source.name] = .null
+            abstentions[start + i][source.name] = .string(reason)
+          }
+        }
+        FileHandle.standardError.write(Data("\r\(source.name): \(end)/\(items.count)".utf8))
+      }
+      FileHandle.standardError.write(Data("\n".utf8))
+    }
+    for (i, var row) in rows.enumerated() {
+      row["scores"] = .object(scores[i])
+      if !abstentions[i].isEmpty { row["abstained"] = .object(abstentions[i]) }
+      print(JSONLWriter.line(row), terminator: "")
+    }
+  }
+
+  func makeSources() throws -> [any RewardSource] {
+    var lm: LanguageModel?
+    func loaded() throws -> LanguageModel {
+      if let lm { return lm }
+      let m = try LanguageModel.load(model ?? LanguageModel.defaultPath)
+      lm = m
+      return m
+    }
+    return try sources.map { name -> any RewardSource in
+      switch name {
+      case "logprob", "mean-logprob", "self-certainty":
+        return ModelScoreSource(
+          ModelScoreKind(rawValue: name)!, scorer: CompletionScorer(model: try loaded()))
+      case "laser":
+        let m = try loaded()
+        let end = m.tokenizer.id("<|im_end|>") ?? m.tokenizer.eosTokenID ?? 0
+        return LastTokenRewardSource(scorer: CompletionScorer(model: m), token: end)
+      case "judge:local", "judge:local:yes", "judge:http", "judge:http:yes":
+        let backend: any JudgeBackend
+        if name.hasPrefix("judge:http") {
+          guard let judgeURL else { throw ValidationError("\(name) needs --judge-url") }
+          backend = HTTPJudgeBackend(
+            baseURL: judgeURL, model: judgeModel,
+            apiKey: ProcessInfo.processInfo.environment["OPENAI_API_KEY"],
+            timeoutSeconds: judgeTimeout,
+            cacheDirectory: FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(
+              ".cache/whetstone/judge"))
+        } else {
+          backend = LocalJudgeBackend(model: try loaded())
+        }
+        let yesNo = name.hasSuffix(":yes")
+        let template =
+          try judgeTemplate.map { try JudgePrompt(contentsOf: URL(fileURLWithPath: $0)) }
+          ?? JudgePrompt.bundled(yesNo ? "correctness_yes_no" : "pointwise_additive")
+        return yesNo
+          ? CorrectnessJudge(name: name, backend: backend, prompt: template)
+          : PointwiseJudge(name: name, backend: backend, prompt: template)
+      default:
+        return try VerifierRegistry.make(name)
+      }
+    }
+  }
+}

@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import WhetEval
+import WhetRewards
+
+/// `whet select`: one candidate per query from scored rows.
+struct Select: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract:
+      "Pick one candidate per query from scored JSONL (rows grouped by `query`, else by `prompt`).")
+
+  @Option(help: "Scored JSONL from `whet score`.") var data: String
+  @Option(help: "weaver, majority (vote over extracted answers), or best:SOURCE.") var method =
+    "weaver"
+  @Option(help: "Label model for weaver: dawid-skene, metal, triplet, majority.") var labelModel =
+    "dawid-skene"
+
+  func run() throws {
+    let reader = try JSONLReader(url: URL(fileURLWithPath: data))
+    var rows: [[String: JSONValue]] = []
+    var keys: [String] = []
+    while let row = try reader.next() {
+      guard row["completion"]?.stringValue != nil else {
+        throw DatasetError.missingField(
+          file: reader.file, line: reader.lineNumber, field: "completion")
+      }
+      rows.append(row)
+      keys.append(row["query"].map { $0.jsonText() } ?? row["prompt"]?.jsonText() ?? "")
+    }
+    var queryIndex: [String: Int] = [:]
+    let groups = QueryGroups(
+      queryOfItem: keys.map { k in
+        if let i = queryIndex[k] { return i }
+        queryIndex[k] = queryIndex.count
+        return queryIndex.count - 1
+      })
+    let sourceNames = Array(Set(rows.flatMap { $0["scores"]?.objectValue?.keys.map { $0 } ?? [] }))
+      .sorted()
+    let matrix = ScoreMatrix(
+      sources: sourceNames,
+      values: rows.map { row in sourceNames.map { row["scores"]?.objectValue?[$0]?.numberValue } })
+    var extra: [Int: JSONValue] = [:]
+    let selected: [Int?]
+    switch method {
+    case "weaver":
+      let model: any LabelModel
+      switch labelModel {
+      case "dawid-skene": model = DawidSkeneModel()
+      case "metal": model = MatrixCompletionModel()
+      case "triplet": model = TripletModel()
+      case "majority": model = MajorityVoteModel()
+      default: throw ValidationError("unknown --label-model \(labelModel)")
+      }
+      let (picks, result) = try CandidateSelection.weaver(
+        scores: matrix, groups: groups, pipeline: WeaverPipeline(labelModel: model))
+      selected = picks
+      for (i, p) in result.scores.enumerated() { extra[i] = .number(p) }
+      FileHandle.standardError.write(
+        Data(
+          "weaver: kept \(result.votes.sources.joined(separator: ", ")); dropped \(result.dropped.map(\.name).joined(separator: ", "))\n"
+            .utf8))
+    case "majority":
+      let answers = rows.map { row in
+        row["completion"]?.stringValue.flatMap {
+          FinalAnswer.extract(from: $0).map { String($0.value) }
+        }
+      }
+      selected = try CandidateSelection.majorityVote(answers: answers, groups: groups)
+    default:
+      guard method.hasPrefix("best:") else { throw ValidationError("unknown --method \(method)") }
+      selected = try CandidateSelection.bestOfN(
+        source: String(method.dropFirst(5)), in: matrix, groups: groups)
+    }
+    for pick in selected {
+      guard let i = pick else { continue }
+      var row = rows[i]
+      row["selected_by"] = .string(method)
+      if let p = extra[i] { row["p_correct"] = p }
+      print(JSONLWriter.line(row), terminator: "")
+    }
+  }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import TestSupport
+import Testing
+import WhetLM
+import WhetNN
+import WhetRewards
+import WhetTensor
+
+/// Model-based scores on SmolLM2 against naive computations from full next-token logits.
+@Suite struct ModelScoreTests {
+  nonisolated(unsafe) static let model: LanguageModel? = try? LanguageModel.load(
+    Fixtures.defaultModel.path)
+  static let missing = "default model not found at \(Fixtures.defaultModel.path); run `make models`"
+
+  /// Full log-softmax at each completion position, recomputed prefix by prefix.
+  static func naive(_ lm: LanguageModel, prompt: [Int], completion: [Int]) -> (
+    lp: [Float], sc: [Float]
+  ) {
+    var lp: [Float] = [], sc: [Float] = []
+    for t in completion.indices {
+      let logits = lm.decoder.lastPositionLogits(tokens: prompt + completion[..<t], batch: 1)
+      let logp = logits.logSoftmax().scalars
+      lp.append(logp[completion[t]])
+      let meanLogP = logp.reduce(0.0) { $0 + Double($1) } / Double(logp.count)
+      sc.append(Float(-Foundation.log(Double(logp.count)) - meanLogP))
+    }
+    return (lp, sc)
+  }
+
+  @Test func statisticsMatchFullSoftmax() throws {
+    let lm = try #require(Self.model, "\(Self.missing)")
+    let scorer = CompletionScorer(model: lm, chat: true, batchSize: 2)
+    let items = [("What is 2+2?", "It is 4."), ("Name a fruit.", "Apple")]
+    let stats = try scorer.statistics(items)
+    for ((prompt, completion), s) in zip(items, stats) {
+      let t = try scorer.tokens(prompt: prompt, completion: completion)
+      let (lp, sc) = Self.naive(lm, prompt: t.prompt, completion: t.completion)
+      #expect(maxDifference(s.tokenLogProbs, lp) < 2e-3)
+      #expect(maxDifference(s.selfCertainty, sc) < 2e-3)
+    }
+  }
+
+  @Test func lastTokenRatioAndRewardHead() async throws {
+    let lm = try #require(Self.model, "\(Self.missing)")
+    let scorer = CompletionScorer(model: lm)
+    let item = ScoringItem(prompt: "What is the capital of France?", completion: "Paris.")
+    let end = try #require(lm.tokenizer.id("<|im_end|>"))
+    let t = try scorer.tokens(prompt: item.prompt, completion: item.completion)
+    let expected = Self.naive(lm, prompt: t.prompt, completion: t.completion + [end]).lp.last!
+    let laser = try await LastTokenRewardSource(scorer: scorer, token: end, beta: 2, offset: -1)
+      .score([item])
+    #expect(abs((laser[0].value ?? .nan) - 2 * (Double(expected) + 1)) < 4e-3)
+    // A model against itself: the implicit reward is exactly 0.
+    let ratio = try await LogRatioSource.implicitReward(
+      policy: scorer, reference: scorer, beta: 0.1
+    ).score([item])
+    #expect(ratio[0] == .value(0))
+    // A head that reads hidden unit 3 of the last token: r = h[3] + 0.5.
+    let c = lm.decoder.config.hiddenSize
+    var w = Tensor.zeros([c])
+    w[flat: 3] = 1
+    let head = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "head-\(UUID().uuidString).safetensors")
+    defer { try? FileManager.default.removeItem(at: head) }
+    try SafetensorsFile.write(
+      [("score.weight", w.reshaped([1, c])), ("score.bias", Tensor(shape: [1], scalars: [0.5]))],
+      to: head)
+    let r = try await RewardModelSource(scorer: scorer, headFile: head).score([item])
+    let hidden = lm.decoder.hiddenStates(tokens: t.prompt + t.completion, batch: 1).value
+    let expectedR = Double(hidden[t.prompt.count + t.completion.count - 1, 3]) + 0.5
+    #expect(abs((r[0].value ?? .nan) - expectedR) < 1e-5)
+  }
+}

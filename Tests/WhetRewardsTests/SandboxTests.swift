@@ -1,0 +1,152 @@
+import Foundation
+import Testing
+
+@testable import WhetRewards
+
+/// Tight limits so hostile programs end quickly: 3 s wall clock, 1 s CPU, 256 MiB, 16 processes,
+/// 64 KiB of output.
+private let limits = SandboxLimits(
+  wallClockSeconds: 3, cpuSeconds: 1, memoryBytes: 256 << 20, maxProcesses: 16,
+  outputBytes: 64 << 10)
+private let sandbox = PythonSandbox(limits: limits)
+/// Wall clock plus the half-second drain and scheduling slack on a loaded two-core machine.
+private let ceiling = limits.wallClockSeconds + 1.5
+
+@Suite struct SandboxTests {
+  @Test func correctSolutionPasses() throws {
+    let result = try sandbox.run(
+      solution: "def add(a, b):\n    return a + b\n",
+      tests: ["assert add(1, 2) == 3", "assert add(-1, 1) == 0"])
+    #expect(result.outcome == .passed, "\(result)")
+    #expect(result.testsPassed == 2 && result.testsTotal == 2)
+    #expect(result.score() == 1)
+  }
+
+  @Test func wrongSolutionFails() throws {
+    let result = try sandbox.run(
+      solution: "def add(a, b):\n    return a - b\n",
+      tests: ["assert add(1, 2) == 3\nassert add(0, 0) == 0"])
+    #expect(result.outcome == .failed, "\(result)")
+    #expect(result.testsPassed == 1 && result.testsTotal == 2)
+    #expect(result.score() == 0)
+    #expect(result.score(partialCredit: true) == 0.5)
+    #expect(result.stderrExcerpt.contains("AssertionError"))
+  }
+
+  @Test func infiniteLoopHitsTheCPULimit() throws {
+    let result = try sandbox.run(solution: "while True:\n    pass\n", tests: ["assert True"])
+    #expect(result.outcome == .timeout(.cpu) || result.outcome == .timeout(.wallClock), "\(result)")
+    #expect(result.elapsedSeconds < ceiling)
+    #expect(result.score() == 0)
+  }
+
+  @Test func sleeperHitsTheWallClock() throws {
+    let result = try sandbox.run(solution: "import time\ntime.sleep(60)\n", tests: ["assert True"])
+    #expect(result.outcome == .timeout(.wallClock), "\(result)")
+    #expect(result.elapsedSeconds >= limits.wallClockSeconds && result.elapsedSeconds < ceiling)
+  }
+
+  @Test func forkBombIsContained() throws {
+    let bomb = "import os\nwhile True:\n    os.fork()\n"
+    let result = try sandbox.run(solution: bomb, tests: ["assert True"])
+    #expect(!result.outcome.isPassed, "\(result)")
+    #expect(result.elapsedSeconds < ceiling)
+    // A bomb that swallows the fork errors keeps spinning until a time limit.
+    let stubborn =
+      "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
+    let second = try sandbox.run(solution: stubborn, tests: ["assert True"])
+    #expect(!second.outcome.isPassed, "\(second)")
+    #expect(second.elapsedSeconds < ceiling)
+  }
+
+  @Test func memoryHogHitsTheMemoryLimit() throws {
+    let hog = "chunks = []\nwhile True:\n    chunks.append(bytearray(10 ** 7))\n"
+    let result = try sandbox.run(solution: hog, tests: ["assert True"])
+    #expect(result.outcome == .memoryLimit, "\(result)")
+    #expect(result.elapsedSeconds < ceiling)
+    let single = try sandbox.run(solution: "x = bytearray(2 ** 30)\n", tests: ["assert True"])
+    #expect(single.outcome == .memoryLimit, "\(single)")
+  }
+
+  @Test func networkIsUnavailable() throws {
+    let code = "import socket\nsocket.create_connection(('1.1.1.1', 80), timeout=2)\n"
+    let result = try sandbox.run(solution: code, tests: ["assert True"])
+    guard case .error(let message) = result.outcome else {
+      Issue.record("expected an error, got \(result)")
+      return
+    }
+    #expect(
+      message.contains("unreachable") || message.contains("disabled in the sandbox"), "\(message)")
+    #expect(result.elapsedSeconds < ceiling)
+    // The fallback (socket block) on its own.
+    let blocked = try PythonSandbox(limits: limits, networkIsolation: .pythonSocketBlock).run(
+      solution: code, tests: ["assert True"])
+    #expect(blocked.networkIsolation == .pythonSocketBlock)
+    #expect(
+      blocked.outcome == .error("PermissionError: network access is disabled in the sandbox"),
+      "\(blocked)")
+  }
+
+  @Test func earlyExitDoesNotPass() throws {
+    for exit in ["import os\nos._exit(0)\n", "import sys\nsys.exit(0)\n", "exit()\n"] {
+      let result = try sandbox.run(solution: exit, tests: ["assert False"])
+      #expect(!result.outcome.isPassed, "\(exit): \(result)")
+      #expect(result.score() == 0)
+    }
+  }
+
+  @Test func outputFloodIsCut() throws {
+    let result = try sandbox.run(
+      solution: "while True:\n    print('x' * 1000)\n", tests: ["assert True"])
+    #expect(result.outcome == .outputLimit, "\(result)")
+    #expect(result.stdout.utf8.count <= limits.outputBytes)
+  }
+
+  @Test func runsInAFreshDirectoryThatIsRemoved() throws {
+    let code = "import os\nWHERE = os.getcwd()\nopen('scratch.txt', 'w').write('hi')\n"
+    let result = try sandbox.run(
+      solution: code, tests: ["print(WHERE)", "assert os.listdir('.') != []"])
+    #expect(result.outcome == .passed, "\(result)")
+    let directory = result.stdout.split(separator: "\n").first.map(String.init) ?? ""
+    #expect(directory.contains("whet-sandbox-"), "\(result)")
+    #expect(!FileManager.default.fileExists(atPath: directory))
+  }
+
+  @Test func syntaxErrorIsAnError() throws {
+    let result = try sandbox.run(solution: "def f(:\n", tests: ["assert f() == 1"])
+    #expect(result.outcome == .error("SyntaxError: invalid syntax"), "\(result)")
+  }
+
+  @Test func codeVerifierScoresCompletions() async throws {
+    let verifier = CodeVerifier(sandbox: sandbox)
+    let tests = #"["assert square(3) == 9", "assert square(-2) == 4"]"#
+    let items = [
+      ScoringItem(
+        prompt: "Write square(x).",
+        completion: "Here you go:\n```python\ndef square(x):\n    return x * x\n```\n",
+        columns: ["tests": tests]),
+      ScoringItem(
+        prompt: "Write square(x).", completion: "```python\ndef square(x):\n    return 2 * x\n```",
+        columns: ["tests": tests]),
+      ScoringItem(
+        prompt: "Write square(x).", completion: "def square(x): return x ** 2",
+        columns: ["tests": "assert square(4) == 16"]),
+      ScoringItem(prompt: "Write square(x).", completion: "def square(x): return x ** 2"),
+    ]
+    let scores = try await verifier.score(items)
+    #expect(scores.map(\.value) == [1, 0, 1, nil])
+  }
+
+  @Test func codeAndTestsAreExtracted() {
+    #expect(CodeVerifier.code(in: "a\n```python\nx = 1\n```\nb\n```py\ny = 2\n```") == "y = 2\n")
+    #expect(CodeVerifier.code(in: "```\nz = 3\n```") == "z = 3\n")
+    #expect(CodeVerifier.code(in: "w = 4") == "w = 4")
+    #expect(
+      CodeVerifier.tests(from: #"["assert a", " ", "assert b"]"#) == ["assert a", "assert b"])
+    #expect(
+      CodeVerifier.tests(from: "assert f(1) == 2\nassert f(2) == 3") == [
+        "assert f(1) == 2\nassert f(2) == 3"
+      ])
+    #expect(CodeVerifier.tests(from: "  ").isEmpty)
+  }
+}
