@@ -18,6 +18,6 @@ struct Tasks: ParsableCommand {
   func run() throws {
     guard n >= 0 else { throw ValidationError("--n must be ≥ 0") }
     let rows = try TaskSuite.named(suite).generate(n: n, seed: seed, difficulty: difficulty)
-    for row in rows { print(JSONLWriter.line(row.jsonObject)) }
+    for row in rows { print(JSONLWriter.line(row.jsonObject), terminator: "") }
   }
 }
