@@ -30,6 +30,15 @@ public struct JudgePrompt: Sendable, Equatable {
     return try JudgePrompt(contentsOf: url)
   }
 
+  /// The template filled from an item: its columns, then `prompt` and `completion`; `defaults`
+  /// fill placeholders the item's columns lack.
+  public func render(_ item: ScoringItem, defaults: [String: String] = [:]) -> String {
+    var values = defaults.merging(item.columns) { _, column in column }
+    values["prompt"] = item.prompt
+    values["completion"] = item.completion
+    return render(values)
+  }
+
   /// The text with each `{{key}}` replaced by its value.
   public func render(_ values: [String: String]) -> String {
     var out = text

@@ -25,13 +25,7 @@ public struct PointwiseJudge: RewardSource {
   }
 
   public func score(_ items: [ScoringItem]) async throws -> [Score] {
-    let prompts = items.map { item in
-      var values = item.columns
-      values["prompt"] = item.prompt
-      values["completion"] = item.completion
-      values["rubric"] = item.columns["rubric"] ?? rubric
-      return prompt.render(values)
-    }
+    let prompts = items.map { prompt.render($0, defaults: ["rubric": rubric]) }
     return try await backend.complete(prompts, maxTokens: maxTokens).map { reply in
       guard let s = Self.parseScore(reply) else {
         return .abstain(reason: "no score in reply: \(reply.prefix(60).debugDescription)")
@@ -65,12 +59,7 @@ public struct CorrectnessJudge: RewardSource {
   }
 
   public func score(_ items: [ScoringItem]) async throws -> [Score] {
-    let prompts = items.map { item in
-      var values = item.columns
-      values["prompt"] = item.prompt
-      values["completion"] = item.completion
-      return prompt.render(values)
-    }
+    let prompts = items.map { prompt.render($0) }
     let probabilities = try await backend.yesProbability(prompts)
     var out: [Score] = []
     var fallback: [Int] = []
