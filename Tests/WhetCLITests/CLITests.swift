@@ -106,3 +106,59 @@ import Testing
     #expect(!run.stderr.contains("Fatal error"))
   }
 }
+
+/// The best-of-N pipeline end to end: tasks → sample → score → select → eval.
+@Suite struct PipelineCLITests {
+  func write(_ text: String, _ name: String) throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "whet-\(UUID().uuidString)-\(name)")
+    try text.write(to: url, atomically: true, encoding: .utf8)
+    return url
+  }
+
+  @Test func tasksSampleScoreSelectEval() throws {
+    let tasks = try CLITests.whet(["tasks", "--suite", "arithmetic", "--n", "2", "--seed", "3"])
+    #expect(tasks.status == 0, "\(tasks.stderr)")
+    #expect(tasks.stdout.split(separator: "\n").count == 2)
+    let taskFile = try write(tasks.stdout, "tasks.jsonl")
+    let sample = try CLITests.whet([
+      "sample", "--data", taskFile.path, "--n", "3", "--max-tokens", "24", "--seed", "5",
+    ])
+    #expect(sample.status == 0, "\(sample.stderr)")
+    #expect(sample.stdout.split(separator: "\n").count == 6)
+    let candidates = try write(sample.stdout, "candidates.jsonl")
+    let score = try CLITests.whet([
+      "score", "--data", candidates.path, "--source", "math", "--source", "self-certainty",
+    ])
+    #expect(score.status == 0, "\(score.stderr)")
+    #expect(score.stdout.contains("\"scores\":{\"math\":"))
+    let scored = try write(score.stdout, "scored.jsonl")
+    let select = try CLITests.whet(["select", "--data", scored.path, "--method", "best:math"])
+    #expect(select.status == 0, "\(select.stderr)")
+    #expect(select.stdout.split(separator: "\n").count == 2)  // one row per query
+    let eval = try CLITests.whet(["eval", "--data", scored.path])
+    #expect(eval.status == 0, "\(eval.stderr)")
+    let report = try #require(eval.json)
+    // With equal groups, mean pass@1 is the candidate accuracy; best-of-N by the verifier that
+    // decides correctness is pass@N.
+    let accuracy = try #require(report["accuracy"] as? Double)
+    #expect(abs((report["pass@1"] as? Double ?? .nan) - accuracy) < 1e-12)
+    let best = try #require(report["best_of_n_accuracy"] as? [String: Double])
+    #expect(abs((best["math"] ?? .nan) - (report["pass@3"] as? Double ?? .nan)) < 1e-12)
+    #expect(report["queries"] as? Int == 2)
+  }
+
+  @Test func malformedRowsNameFileAndLine() throws {
+    let bad = try write(
+      "{\"prompt\": \"p\", \"completion\": \"c\", \"answer\": \"1\"}\n{\"prompt\": \"p\", \"completion\": \"c\"}\n",
+      "bad.jsonl")
+    let run = try CLITests.whet(["eval", "--data", bad.path])
+    #expect(run.status != 0)
+    #expect(run.stderr.contains("\(bad.path):2"))
+    #expect(run.stderr.contains("answer"))
+    let notJSON = try write("{\"prompt\": \"p\"}\n{oops\n", "notjson.jsonl")
+    let run2 = try CLITests.whet(["score", "--data", notJSON.path, "--source", "math"])
+    #expect(run2.status != 0)
+    #expect(run2.stderr.contains("\(notJSON.path):"))
+  }
+}

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import WhetEval
+import WhetRewards
+
+/// `whet eval`: accuracy, pass@k and best-of-N by each score, against the hidden `answer`.
+struct Eval: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract:
+      "Evaluate candidates (rows grouped by `query`, else `prompt`) against their `answer` column; prints JSON."
+  )
+
+  @Option(help: "JSONL of candidates (from `whet sample` or `whet score`).") var data: String
+  @Option(help: "The verifier deciding correctness against `answer`.") var verifier = "math"
+  @Option(name: .customLong("k"), help: "k for pass@k (repeatable; default 1 and the group size).")
+  var ks: [Int] = []
+
+  func run() async throws {
+    let reader = try JSONLReader(url: URL(fileURLWithPath: data))
+    var rows: [[String: JSONValue]] = []
+    var items: [ScoringItem] = []
+    var keys: [String] = []
+    while let row = try reader.next() {
+      guard let completion = row["completion"]?.stringValue else {
+        throw DatasetError.missingField(
+          file: reader.file, line: reader.lineNumber, field: "completion")
+      }
+      guard let answer = row["answer"] else {
+        throw DatasetError.missingField(file: reader.file, line: reader.lineNumber, field: "answer")
+      }
+      rows.append(row)
+      items.append(
+        ScoringItem(
+          prompt: row["prompt"]?.stringValue ?? "", completion: completion,
+          columns: ["answer": answer.stringValue ?? answer.jsonText()]))
+      keys.append(row["query"].map { $0.jsonText() } ?? row["prompt"]?.jsonText() ?? "")
+    }
+    let correct = try await VerifierRegistry.make(verifier).score(items).map {
+      ($0.value ?? 0) >= 0.5
+    }
+    var index: [String: Int] = [:]
+    let groups = QueryGroups(
+      queryOfItem: keys.map { k in
+        if let i = index[k] { return i }
+        index[k] = index.count
+        return index.count - 1
+      })
+    let perQuery = groups.members.map { m in (n: m.count, c: m.filter { correct[$0] }.count) }
+    var report: [String: Any] = [
+      "candidates": rows.count, "queries": groups.count,
+      "accuracy": Double(correct.filter { $0 }.count) / Double(max(1, rows.count)),
+    ]
+    let groupSize = perQuery.map(\.n).min() ?? 1
+    for k in (ks.isEmpty ? [1, groupSize] : ks) where k <= groupSize {
+      report["pass@\(k)"] = try EvalMetrics.meanPassAtK(perQuery, k: k)
+    }
+    // Best-of-N accuracy of every score column, and the mean score of correct vs wrong rows.
+    let sources = Array(Set(rows.flatMap { $0["scores"]?.objectValue?.keys.map { $0 } ?? [] }))
+      .sorted()
+    var bestOf: [String: Double] = [:]
+    for s in sources {
+      let column = rows.map { $0["scores"]?.objectValue?[s]?.numberValue }
+      let picks = try CandidateSelection.bestOfN(scores: column, groups: groups)
+      bestOf[s] = try CandidateSelection.accuracy(selected: picks, correct: correct)
+    }
+    if !bestOf.isEmpty { report["best_of_n_accuracy"] = bestOf }
+    let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
+    print(String(decoding: data, as: UTF8.self))
+  }
+}
