@@ -19,7 +19,6 @@ struct Eval: AsyncParsableCommand {
     let reader = try JSONLReader(url: URL(fileURLWithPath: data))
     var rows: [[String: JSONValue]] = []
     var items: [ScoringItem] = []
-    var keys: [String] = []
     while let row = try reader.next() {
       guard let completion = row["completion"]?.stringValue else {
         throw DatasetError.missingField(
@@ -33,18 +32,11 @@ struct Eval: AsyncParsableCommand {
         ScoringItem(
           prompt: row["prompt"]?.stringValue ?? "", completion: completion,
           columns: ["answer": answer.stringValue ?? answer.jsonText()]))
-      keys.append(row["query"].map { $0.jsonText() } ?? row["prompt"]?.jsonText() ?? "")
     }
     let correct = try await VerifierRegistry.make(verifier).score(items).map {
       ($0.value ?? 0) >= 0.5
     }
-    var index: [String: Int] = [:]
-    let groups = QueryGroups(
-      queryOfItem: keys.map { k in
-        if let i = index[k] { return i }
-        index[k] = index.count
-        return index.count - 1
-      })
+    let groups = queryGroups(rows)
     let perQuery = groups.members.map { m in (n: m.count, c: m.filter { correct[$0] }.count) }
     var report: [String: Any] = [
       "candidates": rows.count, "queries": groups.count,
@@ -55,8 +47,7 @@ struct Eval: AsyncParsableCommand {
       report["pass@\(k)"] = try EvalMetrics.meanPassAtK(perQuery, k: k)
     }
     // Best-of-N accuracy of every score column, and the mean score of correct vs wrong rows.
-    let sources = Array(Set(rows.flatMap { $0["scores"]?.objectValue?.keys.map { $0 } ?? [] }))
-      .sorted()
+    let sources = scoreSources(rows)
     var bestOf: [String: Double] = [:]
     for s in sources {
       let column = rows.map { $0["scores"]?.objectValue?[s]?.numberValue }

@@ -18,24 +18,15 @@ struct Select: ParsableCommand {
   func run() throws {
     let reader = try JSONLReader(url: URL(fileURLWithPath: data))
     var rows: [[String: JSONValue]] = []
-    var keys: [String] = []
     while let row = try reader.next() {
       guard row["completion"]?.stringValue != nil else {
         throw DatasetError.missingField(
           file: reader.file, line: reader.lineNumber, field: "completion")
       }
       rows.append(row)
-      keys.append(row["query"].map { $0.jsonText() } ?? row["prompt"]?.jsonText() ?? "")
     }
-    var queryIndex: [String: Int] = [:]
-    let groups = QueryGroups(
-      queryOfItem: keys.map { k in
-        if let i = queryIndex[k] { return i }
-        queryIndex[k] = queryIndex.count
-        return queryIndex.count - 1
-      })
-    let sourceNames = Array(Set(rows.flatMap { $0["scores"]?.objectValue?.keys.map { $0 } ?? [] }))
-      .sorted()
+    let groups = queryGroups(rows)
+    let sourceNames = scoreSources(rows)
     let matrix = ScoreMatrix(
       sources: sourceNames,
       values: rows.map { row in sourceNames.map { row["scores"]?.objectValue?[$0]?.numberValue } })
