@@ -9,6 +9,15 @@
 /// This is the only file that imports the BLAS module, so switching the library
 /// (OpenBLAS, BLIS, Accelerate) touches nothing else.
 public enum BLAS {
+  /// Runs once, before the first BLAS call: tunes the library's thread pool for
+  /// Whetstone's mix of BLAS and its own threaded kernels (see `shim.h`).
+  @usableFromInline static let configured: Bool = {
+    #if !canImport(Accelerate)
+      whet_openblas_configure_threads()
+    #endif
+    return true
+  }()
+
   /// Row-major `C = alpha * op(A) * op(B) + beta * C` with `op(A)` `[M, K]`, `op(B)` `[K, N]`.
   ///
   /// Transposes are passed to BLAS as flags; nothing is copied.
@@ -19,6 +28,7 @@ public enum BLAS {
     beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
   ) {
     if m == 0 || n == 0 { return }
+    _ = configured
     if k == 0 {
       // BLAS leaves C untouched for k == 0 only when beta == 1; make the semantics explicit.
       for i in 0..<m { for j in 0..<n { c[i * ldc + j] *= beta } }
@@ -36,6 +46,7 @@ public enum BLAS {
     x: UnsafePointer<Float>, beta: Float = 0, y: UnsafeMutablePointer<Float>
   ) {
     if m == 0 || n == 0 { return }
+    _ = configured
     cblas_sgemv(
       CblasRowMajor, transpose ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), alpha, a,
       Int32(lda), x, 1, beta, y, 1)

@@ -295,3 +295,16 @@ if modelFigures.contains(where: selected) {
     exit(1)
   }
 }
+
+// MARK: Local judge scoring throughput (JudgeBenchmarks.swift).
+
+if selected("judge.local_yes") || selected("judge.local_additive") {
+  do {
+    try judgeBenchmarks(modelPath: modelPath) { name, value, unit, config in
+      if selected(name) { emit(name, value, unit: unit, config: config) }
+    }
+  } catch {
+    FileHandle.standardError.write(Data("whet-bench: \(error)\n".utf8))
+    exit(1)
+  }
+}

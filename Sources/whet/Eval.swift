@@ -3,11 +3,14 @@ import Foundation
 import WhetEval
 import WhetRewards
 
-/// `whet eval`: accuracy, pass@k and best-of-N by each score, against the hidden `answer`.
+/// `whet eval`: accuracy, pass@k and best-of-N by each score against the hidden `answer`;
+/// RewardBench-style pair and best-of-4 accuracy of each score on (correct, wrong)
+/// candidates of a query; Brier and ECE of every score that reads as a probability and of
+/// `p_correct` (from `whet select --method weaver` or `whet demo`).
 struct Eval: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     abstract:
-      "Evaluate candidates (rows grouped by `query`, else `prompt`) against their `answer` column; prints JSON."
+      "Evaluate candidates (rows grouped by `query`, else `prompt`) against their `answer` column: accuracy, pass@k, best-of-N, pair and best-of-4 accuracy, calibration; prints JSON."
   )
 
   @Option(help: "JSONL of candidates (from `whet sample` or `whet score`).") var data: String
@@ -55,6 +58,41 @@ struct Eval: AsyncParsableCommand {
       bestOf[s] = try CandidateSelection.accuracy(selected: picks, correct: correct)
     }
     if !bestOf.isEmpty { report["best_of_n_accuracy"] = bestOf }
+    // RewardBench-style: each score on (correct, wrong) pairs and best-of-4 items of a query.
+    let comparisons = CandidatePairs(correct: correct, groups: groups)
+    var pairAccuracy: [String: Double] = [:]
+    var bestOfFour: [String: Double] = [:]
+    var calibration: [String: [String: Double]] = [:]
+    var probabilityColumns: [(String, [Double?])] = sources.map { s in
+      (s, rows.map { $0["scores"]?.objectValue?[s]?.numberValue })
+    }
+    if rows.contains(where: { $0["p_correct"] != nil }) {
+      probabilityColumns.append(("p_correct", rows.map { $0["p_correct"]?.numberValue }))
+    }
+    for (name, column) in probabilityColumns {
+      if name != "p_correct" {
+        pairAccuracy[name] = try comparisons.pairAccuracy(column)
+        bestOfFour[name] = try comparisons.bestOfFourAccuracy(column)
+      }
+      // Calibration of every column that reads as a probability (all scored values in [0, 1]).
+      let scored = column.indices.compactMap { i in column[i].map { (p: $0, y: correct[i]) } }
+      if !scored.isEmpty, scored.allSatisfy({ (0...1).contains($0.p) }) {
+        let p = scored.map(\.p), y = scored.map(\.y)
+        calibration[name] = [
+          "brier": try EvalMetrics.brierScore(probabilities: p, labels: y),
+          "ece": try EvalMetrics.expectedCalibrationError(probabilities: p, labels: y),
+        ]
+      }
+    }
+    if !pairAccuracy.isEmpty {
+      report["pair_accuracy"] = pairAccuracy
+      report["pairs"] = comparisons.pairs.count
+    }
+    if !bestOfFour.isEmpty {
+      report["best_of_4_accuracy"] = bestOfFour
+      report["best_of_4_items"] = comparisons.quadruples.count
+    }
+    if !calibration.isEmpty { report["calibration"] = calibration }
     let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
     print(String(decoding: data, as: UTF8.self))
   }

@@ -52,6 +52,7 @@ struct Sample: ParsableCommand {
           object["completion"] = .string(o.text)
           object["completion_tokens"] = .number(Double(o.tokens.count))
           object["completion_logprob"] = .number(o.logProbs.reduce(0.0) { $0 + Double($1) })
+          object["completion_self_certainty"] = mean(o.selfCertainty).map(JSONValue.number) ?? .null
           object["finish_reason"] = .string(o.finishReason.rawValue)
           print(JSONLWriter.line(object), terminator: "")
         }

@@ -17,7 +17,8 @@ struct ScoreCommand: AsyncParsableCommand {
     name: .customLong("source"),
     help: """
       A reward source (repeatable): a verifier (\(VerifierRegistry.validNames.joined(separator: ", "))), \
-      a model score (logprob, mean-logprob, self-certainty, laser), or a judge (judge:local, judge:local:yes, \
+      a model score (logprob, mean-logprob, self-certainty, laser), answer agreement with the \
+      other candidates of the query (agreement), or a judge (judge:local, judge:local:yes, \
       judge:http, judge:http:yes).
       """)
   var sources: [String] = []
@@ -30,7 +31,7 @@ struct ScoreCommand: AsyncParsableCommand {
     help: "A judge prompt template file overriding the bundled one ({{prompt}}, {{completion}}).")
   var judgeTemplate: String?
   @Option(help: "Seconds before an HTTP judge request times out.") var judgeTimeout: Double = 60
-  @Option(help: "Rows scored per batch.") var batchSize = 16
+  @Option(help: "Rows handed to a source at once.") var batchSize = 64
 
   func run() async throws {
     guard !sources.isEmpty else { throw ValidationError("give at least one --source") }
@@ -52,9 +53,20 @@ struct ScoreCommand: AsyncParsableCommand {
       rows.append(object)
       items.append(ScoringItem(prompt: prompt, completion: completion, columns: columns))
     }
-    let built = try makeSources()
+    let built = try makeSources(sources.filter { $0 != AnswerAgreement.name })
     var scores = [[String: JSONValue]](repeating: [:], count: rows.count)
     var abstentions = [[String: JSONValue]](repeating: [:], count: rows.count)
+    if sources.contains(AnswerAgreement.name) {
+      // Agreement compares each candidate with the others of its query: all rows at once.
+      let agreement = try AnswerAgreement.scores(
+        completions: items.map(\.completion), groups: queryGroups(rows))
+      for (i, a) in agreement.enumerated() {
+        scores[i][AnswerAgreement.name] = a.map(JSONValue.number) ?? .null
+        if a == nil {
+          abstentions[i][AnswerAgreement.name] = .string("only candidate of its query")
+        }
+      }
+    }
     for source in built {
       for start in stride(from: 0, to: items.count, by: max(1, batchSize)) {
         let end = min(items.count, start + batchSize)
@@ -78,7 +90,7 @@ struct ScoreCommand: AsyncParsableCommand {
     }
   }
 
-  func makeSources() throws -> [any RewardSource] {
+  func makeSources(_ names: [String]) throws -> [any RewardSource] {
     var lm: LanguageModel?
     func loaded() throws -> LanguageModel {
       if let lm { return lm }
@@ -86,7 +98,7 @@ struct ScoreCommand: AsyncParsableCommand {
       lm = m
       return m
     }
-    return try sources.map { name -> any RewardSource in
+    return try names.map { name -> any RewardSource in
       switch name {
       case "logprob", "mean-logprob", "self-certainty":
         return ModelScoreSource(

@@ -12,8 +12,7 @@ struct Select: ParsableCommand {
   @Option(help: "Scored JSONL from `whet score`.") var data: String
   @Option(help: "weaver, majority (vote over extracted answers), or best:SOURCE.") var method =
     "weaver"
-  @Option(help: "Label model for weaver: dawid-skene, metal, triplet, majority.") var labelModel =
-    "dawid-skene"
+  @OptionGroup(title: "Weaver options") var weaver: WeaverOptions
 
   func run() throws {
     let reader = try JSONLReader(url: URL(fileURLWithPath: data))
@@ -34,16 +33,8 @@ struct Select: ParsableCommand {
     let selected: [Int?]
     switch method {
     case "weaver":
-      let model: any LabelModel
-      switch labelModel {
-      case "dawid-skene": model = DawidSkeneModel()
-      case "metal": model = MatrixCompletionModel()
-      case "triplet": model = TripletModel()
-      case "majority": model = MajorityVoteModel()
-      default: throw ValidationError("unknown --label-model \(labelModel)")
-      }
       let (picks, result) = try CandidateSelection.weaver(
-        scores: matrix, groups: groups, pipeline: WeaverPipeline(labelModel: model))
+        scores: matrix, groups: groups, pipeline: try weaver.pipeline())
       selected = picks
       for (i, p) in result.scores.enumerated() { extra[i] = .number(p) }
       FileHandle.standardError.write(
@@ -51,11 +42,7 @@ struct Select: ParsableCommand {
           "weaver: kept \(result.votes.sources.joined(separator: ", ")); dropped \(result.dropped.map(\.name).joined(separator: ", "))\n"
             .utf8))
     case "majority":
-      let answers = rows.map { row in
-        row["completion"]?.stringValue.flatMap {
-          FinalAnswer.extract(from: $0).map { String($0.value) }
-        }
-      }
+      let answers = rows.map { $0["completion"]?.stringValue.flatMap(FinalAnswer.key(of:)) }
       selected = try CandidateSelection.majorityVote(answers: answers, groups: groups)
     default:
       guard method.hasPrefix("best:") else { throw ValidationError("unknown --method \(method)") }

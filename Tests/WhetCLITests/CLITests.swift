@@ -129,9 +129,10 @@ import Testing
     let candidates = try write(sample.stdout, "candidates.jsonl")
     let score = try CLITests.whet([
       "score", "--data", candidates.path, "--source", "math", "--source", "self-certainty",
+      "--source", "agreement",
     ])
     #expect(score.status == 0, "\(score.stderr)")
-    #expect(score.stdout.contains("\"scores\":{\"math\":"))
+    #expect(score.stdout.contains("\"math\":") && score.stdout.contains("\"self-certainty\":"))
     let scored = try write(score.stdout, "scored.jsonl")
     let select = try CLITests.whet(["select", "--data", scored.path, "--method", "best:math"])
     #expect(select.status == 0, "\(select.stderr)")
@@ -146,6 +147,58 @@ import Testing
     let best = try #require(report["best_of_n_accuracy"] as? [String: Double])
     #expect(abs((best["math"] ?? .nan) - (report["pass@3"] as? Double ?? .nan)) < 1e-12)
     #expect(report["queries"] as? Int == 2)
+    // Agreement is a share of the other two candidates: 0, 0.5 or 1.
+    for line in score.stdout.split(separator: "\n") {
+      let row = try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+      let agreement = try #require((row["scores"] as? [String: Any])?["agreement"] as? Double)
+      #expect([0, 0.5, 1].contains(agreement))
+    }
+    // The verifier that decides correctness is perfectly calibrated against itself.
+    let calibration = try #require(report["calibration"] as? [String: [String: Double]])
+    #expect(calibration["math"]?["brier"] == 0 && calibration["math"]?["ece"] == 0)
+  }
+
+  /// The main job at a tiny size: every output is written and the figures agree with the
+  /// candidates file (recomputed here from its `correct` column).
+  @Test func demoWritesReportAndConsistentFigures() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "whet-demo-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let run = try CLITests.whet([
+      "demo", "--questions", "4", "--samples", "3", "--max-tokens", "24", "--probe-questions",
+      "2", "--output", dir.path,
+    ])
+    #expect(run.status == 0, "\(run.stderr)")
+    let html = try String(contentsOf: dir.appendingPathComponent("report.html"), encoding: .utf8)
+    #expect(html.contains("<svg") && html.contains("master keys") && html.contains("pass@N"))
+    let summary = try #require(
+      try JSONSerialization.jsonObject(
+        with: Data(contentsOf: dir.appendingPathComponent("summary.json"))) as? [String: Any])
+    let methods = try #require(summary["methods"] as? [[String: Any]])
+    func accuracy(_ name: String) -> Double? {
+      methods.first { ($0["name"] as? String) == name }?["accuracy"] as? Double
+    }
+    let rows = try String(
+      contentsOf: dir.appendingPathComponent("candidates.jsonl"), encoding: .utf8
+    ).split(separator: "\n").map {
+      try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+    }
+    #expect(rows.count == 12)
+    var perQuery: [Int: [Bool]] = [:]
+    for row in rows {
+      perQuery[row["query"] as! Int, default: []].append(row["correct"] as! Bool)
+      // The verifiers never saw the answer, and each row carries all five scores.
+      #expect((row["scores"] as? [String: Any])?.count == 5)
+    }
+    let random = perQuery.values.map { Double($0.filter { $0 }.count) / 3 }.reduce(0, +) / 4
+    let oracle = Double(perQuery.values.filter { $0.contains(true) }.count) / 4
+    #expect(abs((accuracy("random of N (expected)") ?? .nan) - random) < 1e-12)
+    #expect(abs((accuracy("pass@N (oracle)") ?? .nan) - oracle) < 1e-12)
+    for m in methods where (m["kind"] as? String) != "baseline" {
+      #expect((m["accuracy"] as? Double ?? 2) <= oracle + 1e-12)
+    }
+    let keys = try #require((summary["master_keys"] as? [String: Any])?["keys"] as? [Any])
+    #expect(keys.count == 5)
   }
 
   @Test func malformedRowsNameFileAndLine() throws {

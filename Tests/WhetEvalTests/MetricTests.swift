@@ -1,5 +1,6 @@
 import Testing
 import WhetEval
+import WhetRewards
 
 @Suite struct MetricTests {
   @Test func passAtKByHand() throws {
@@ -102,6 +103,43 @@ import WhetEval
     #expect(try EvalMetrics.accuracy(predictions: [1, 0, 1, 1], labels: [1, 1, 1, 0]) == 0.5)
     #expect(throws: MetricError.empty) {
       try EvalMetrics.accuracy(predictions: [Int](), labels: [])
+    }
+  }
+}
+
+@Suite struct CandidatePairsTests {
+  /// Query 0: one right, three wrong; query 1: two right, one wrong.
+  @Test func pairsAndBestOfFourByHand() throws {
+    let groups = QueryGroups(queryOfItem: [0, 0, 0, 0, 1, 1, 1])
+    let correct = [true, false, false, false, true, true, false]
+    let pairs = CandidatePairs(correct: correct, groups: groups)
+    #expect(
+      pairs.pairs.map { [$0.chosen, $0.rejected] } == [[0, 1], [0, 2], [0, 3], [4, 6], [5, 6]])
+    #expect(pairs.quadruples.map(\.chosen) == [0] && pairs.quadruples[0].rejected == [1, 2, 3])
+    // 0.9 > 0.5 yes, 0.9 > 0.9 no (a tie), 0.9 > 0.1 yes, 0.2 > 0.3 no, 0.8 > 0.3 yes: 3 of 5.
+    let scores: [Double?] = [0.9, 0.5, 0.9, 0.1, 0.2, 0.8, 0.3]
+    #expect(try pairs.pairAccuracy(scores) == 0.6)
+    // The chosen 0.9 ties one rejected at the top: half credit.
+    #expect(try pairs.bestOfFourAccuracy(scores) == 0.5)
+    // Unscored items drop their pairs: only (0, 1) and (0, 3) remain, both won.
+    let partial: [Double?] = [0.9, 0.5, nil, 0.1, nil, nil, 0.3]
+    #expect(try pairs.pairAccuracy(partial) == 1)
+    #expect(try pairs.bestOfFourAccuracy(partial) == nil)
+  }
+}
+
+@Suite struct AUROCTests {
+  @Test func rankStatisticByHand() throws {
+    // Positives 0.35 and 0.8 against negatives 0.1 and 0.4: 3 of the 4 pairs are ordered.
+    #expect(
+      try EvalMetrics.auroc(scores: [0.1, 0.4, 0.35, 0.8], labels: [false, false, true, true])
+        == 0.75)
+    // The positive 1 ties one negative (½) and beats the other (1): 1.5 / 2.
+    #expect(try EvalMetrics.auroc(scores: [1, 1, 0], labels: [true, false, false]) == 0.75)
+    #expect(try EvalMetrics.auroc(scores: [3, 2], labels: [false, true]) == 0)
+    #expect(try EvalMetrics.auroc(scores: [1, 2], labels: [true, true]) == nil)
+    #expect(throws: MetricError.self) {
+      try EvalMetrics.auroc(scores: [.nan, 1], labels: [true, false])
     }
   }
 }

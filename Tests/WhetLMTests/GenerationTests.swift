@@ -115,13 +115,35 @@ import WhetTensor
     }
   }
 
+  /// Pure temperature sampling draws from softmax(logits / T) over every token: at T = 0.5
+  /// the probabilities 0.5, 0.3, 0.2 become 0.25, 0.09, 0.04 renormalised (0.658, 0.237,
+  /// 0.105). The reported log-prob and self-certainty are those of the untempered row.
+  @Test func samplerTemperatureByHand() {
+    let logits: [Float] = [0.5, 0.3, 0.2].map { Foundation.log($0) }
+    var counts = [0, 0, 0]
+    var rng = SeededGenerator(seed: 4)
+    for _ in 0..<4000 {
+      let pick = logits.withUnsafeBufferPointer {
+        Sampler.sample(
+          logits: $0, previous: [], parameters: SamplingParameters(temperature: 0.5), rng: &rng)
+      }
+      counts[pick.token] += 1
+      #expect(abs(pick.logProb - logits[pick.token]) < 1e-5)
+      // KL(U ‖ p) = −log 3 − (ln 0.5 + ln 0.3 + ln 0.2) / 3 = 0.07024.
+      #expect(abs(pick.selfCertainty - 0.07024) < 1e-4)
+    }
+    for (count, expected) in zip(counts, [0.25 / 0.38, 0.09 / 0.38, 0.04 / 0.38]) {
+      #expect(abs(Double(count) / 4000 - expected) < 0.025)
+    }
+  }
+
   @Test func samplerFiltersByHand() {
     // logits ln(0.5), ln(0.3), ln(0.15), ln(0.05): top-p 0.7 keeps the first two (0.8 ≥ 0.7).
     let logits: [Float] = [0.5, 0.3, 0.15, 0.05].map { Foundation.log($0) }
     var counts = [0, 0, 0, 0]
     var rng = SeededGenerator(seed: 1)
     for _ in 0..<2000 {
-      let (t, lp) = logits.withUnsafeBufferPointer {
+      let (t, lp, _) = logits.withUnsafeBufferPointer {
         Sampler.sample(
           logits: $0, previous: [], parameters: SamplingParameters(topP: 0.7), rng: &rng)
       }
@@ -159,9 +181,13 @@ import WhetTensor
     let model = GenerationTests.model()
     var rng = SeededGenerator(seed: 3)
     let adapters = model.attachLoRA(
-      LoRAConfiguration(rank: 2, alpha: 4, targets: ["q_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]),
+      LoRAConfiguration(
+        rank: 2, alpha: 4,
+        targets: ["q_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]),
       rng: &rng)
-    for (i, (_, v)) in adapters.enumerated() { v.value = randomTensor(v.shape, seed: UInt64(50 + i), std: 0.3) }
+    for (i, (_, v)) in adapters.enumerated() {
+      v.value = randomTensor(v.shape, seed: UInt64(50 + i), std: 0.3)
+    }
     let tokens = [3, 7, 1, 9, 4]
     var cache = KVCache(config: model.config, batch: 1, capacity: 5)
     let cached = DecoderInference(model: model).forward(tokens: tokens, cache: &cache)

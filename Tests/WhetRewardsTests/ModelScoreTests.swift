@@ -40,6 +40,41 @@ import WhetTensor
     }
   }
 
+  /// The generator reports the same per-token log-probs and self-certainty during sampling
+  /// as a full forward afterwards (batched, sampled at temperature 0.8, packed weights).
+  @Test func generationStatisticsMatchFullSoftmax() throws {
+    let lm = try #require(Self.model, "\(Self.missing)")
+    let prompts = try ["What is 2+2?", "Name a fruit."].map { try lm.encode($0, chat: true) }
+    let outputs = try lm.generator().generate(
+      prompts: prompts, parameters: SamplingParameters(temperature: 0.8, maxTokens: 10, seed: 5))
+    for (prompt, output) in zip(prompts, outputs) {
+      #expect(!output.tokens.isEmpty)
+      #expect(output.selfCertainty.count == output.tokens.count)
+      let (lp, sc) = Self.naive(lm, prompt: prompt, completion: output.tokens)
+      #expect(maxDifference(output.logProbs, lp) < 2e-2)
+      #expect(maxDifference(output.selfCertainty, sc) < 2e-2)
+    }
+  }
+
+  /// The local judge batches prompts by length; each answer still lands on its own prompt:
+  /// scored together (across two batches) or one at a time, P(yes) agrees.
+  @Test func localJudgeKeepsPromptOrderAcrossLengthSortedBatches() async throws {
+    let lm = try #require(Self.model, "\(Self.missing)")
+    let backend = LocalJudgeBackend(model: lm, batchSize: 2)
+    let prompts = [
+      "Is the sky green? Answer yes or no.",
+      "Question: Tom has 3 apples and buys 2 more. He says he has 5. Is he right? Answer yes or no.",
+      "Is 2 + 2 = 4? Answer yes or no.",
+    ]
+    let together = try await backend.yesProbability(prompts)
+    for (i, prompt) in prompts.enumerated() {
+      let alone = try #require(try await backend.yesProbability([prompt]).first ?? nil)
+      let p = try #require(together[i])
+      #expect(p > 0 && p < 1)
+      #expect(abs(p - alone) < 1e-3)
+    }
+  }
+
   @Test func lastTokenRatioAndRewardHead() async throws {
     let lm = try #require(Self.model, "\(Self.missing)")
     let scorer = CompletionScorer(model: lm)

@@ -86,3 +86,46 @@ private func item(_ completion: String, _ columns: [String: String] = [:]) -> Sc
     #expect(trigrams.verify(item("too short")) == .value(1))
   }
 }
+
+@Suite struct AnswerSignalTests {
+  @Test func agreementIsTheShareOfOtherCandidatesWithTheSameAnswer() throws {
+    let groups = QueryGroups(queryOfItem: [0, 0, 0, 0, 1])
+    // Query 0: "4", "4.0" (same key), "5", no answer; query 1 has a single candidate.
+    let completions = ["4", "It is 4.0", "#### 5", "no idea", "7"]
+    let scores = try AnswerAgreement.scores(completions: completions, groups: groups)
+    #expect(scores == [1.0 / 3, 1.0 / 3, 0, 0, nil])
+    #expect(FinalAnswer.key(of: "#### 4") == FinalAnswer.key(of: "The answer is 4.0"))
+    #expect(FinalAnswer.key(of: "nothing") == nil)
+    #expect(throws: WeaverError.self) {
+      try AnswerAgreement.scores(answers: ["1"], groups: groups)
+    }
+  }
+
+  @Test func finalAnswerFormatGrades() throws {
+    #expect(AnswerFormatVerifier.grade("4") == 1)
+    #expect(AnswerFormatVerifier.grade(" 12.\n") == 1)
+    #expect(AnswerFormatVerifier.grade("The answer is 4.") == 1)
+    #expect(AnswerFormatVerifier.grade("3 + 1 = 4\n#### 4") == 1)
+    #expect(AnswerFormatVerifier.grade("She had 3 and found 1, so 4 now") == 0.5)
+    #expect(AnswerFormatVerifier.grade("I cannot tell.") == 0)
+    let verifier = try VerifierRegistry.make("format:final-answer")
+    #expect(verifier.name == "format:final-answer")
+  }
+
+  /// A stand-in judge: says yes (1) to ":", 0.3 to everything else, abstains on "".
+  @Test func masterKeyProbeCountsFalsePositives() async throws {
+    let judge = FunctionSource(name: "stub") { item in
+      item.completion.isEmpty ? .abstain(reason: "empty") : .value(item.completion == ":" ? 1 : 0.3)
+    }
+    let report = try await MasterKeyProbe().run(judge: judge, prompts: ["q1", "q2"])
+    #expect(report.keys.map(\.key) == MasterKeyProbe.standardKeys)
+    let colon = try #require(report.keys.first { $0.key == ":" })
+    #expect(colon.positives == 2 && colon.scored == 2 && colon.falsePositiveRate == 1)
+    let empty = try #require(report.keys.first { $0.key.isEmpty })
+    #expect(empty.scored == 0 && empty.falsePositiveRate == nil)
+    #expect(report.abstentions == 2)
+    // 2 positives over the 8 scored pairs of the other four keys.
+    #expect(report.falsePositiveRate == 0.25)
+    #expect(abs((report.keys[1].meanScore ?? 0) - 0.3) < 1e-12)
+  }
+}

@@ -10,6 +10,8 @@ public enum SelectionError: Error, Sendable, Equatable, CustomStringConvertible 
   case invalidWeight(index: Int)
   /// The Weaver pipeline failed.
   case weaver(WeaverError)
+  /// A metric could not be computed.
+  case metric(MetricError)
 
   public var description: String {
     switch self {
@@ -17,6 +19,7 @@ public enum SelectionError: Error, Sendable, Equatable, CustomStringConvertible 
     case .unknownSource(let s): return "no score column named \(s)"
     case .invalidWeight(let i): return "weight at index \(i) is not finite"
     case .weaver(let e): return "Weaver: \(e)"
+    case .metric(let e): return "\(e)"
     }
   }
 }

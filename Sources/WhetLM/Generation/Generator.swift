@@ -17,6 +17,9 @@ public struct Generation: Sendable, Equatable {
   public var tokens: [Int]
   /// `log π(token | prefix)` of each new token (raw model distribution), `[tokens.count]`.
   public var logProbs: [Float]
+  /// Self-certainty `KL(U ‖ π(· | prefix))` of the distribution each new token was drawn
+  /// from (raw model distribution), `[tokens.count]`; its mean is the completion's score.
+  public var selfCertainty: [Float]
   public var text: String
   public var finishReason: FinishReason
 }
@@ -83,7 +86,7 @@ public struct Generator {
       keyStart: prompts.map { longest - $0.count })
     var rngs = prompts.indices.map { SeededGenerator(seed: p.seed &+ UInt64($0)) }
     var outputs = prompts.map { _ in
-      Generation(tokens: [], logProbs: [], text: "", finishReason: .length)
+      Generation(tokens: [], logProbs: [], selfCertainty: [], text: "", finishReason: .length)
     }
     var active = Array(prompts.indices)  // original row of each cache row
     var hidden = engine.forward(tokens: tokens, cache: &cache)
@@ -93,31 +96,45 @@ public struct Generator {
       var next: [Int] = []
       var stillActive: [Int] = []
       var keptRows: [Int] = []
+      // Rows sample in parallel (each has its own generator); the rest runs in row order.
+      var picks = [(token: Int, logProb: Float, selfCertainty: Float)](
+        repeating: (0, 0, 0), count: active.count)
       logits.withUnsafeBufferPointer { pl in
-        for (cacheRow, row) in active.enumerated() {
-          let rowLogits = UnsafeBufferPointer(rebasing: pl[(cacheRow * v)..<((cacheRow + 1) * v)])
-          let (token, logProb) = Sampler.sample(
-            logits: rowLogits, previous: prompts[row] + outputs[row].tokens, parameters: p,
-            rng: &rngs[row])
-          onToken?(row, token)
-          if stopTokens.contains(token) {
-            outputs[row].finishReason = .endOfSequence
-            continue
+        rngs.withUnsafeMutableBufferPointer { rngs in
+          picks.withUnsafeMutableBufferPointer { picks in
+            parallelFor(active.count, tasksPerWorker: 1) { range in
+              for cacheRow in range {
+                let row = active[cacheRow]
+                picks[cacheRow] = Sampler.sample(
+                  logits: UnsafeBufferPointer(rebasing: pl[(cacheRow * v)..<((cacheRow + 1) * v)]),
+                  previous: p.repetitionPenalty == 1 ? [] : prompts[row] + outputs[row].tokens,
+                  parameters: p, rng: &rngs[row])
+              }
+            }
           }
-          outputs[row].tokens.append(token)
-          outputs[row].logProbs.append(logProb)
-          if !p.stopStrings.isEmpty,
-            let cut = Self.stopIndex(detokenize(outputs[row].tokens), p.stopStrings)
-          {
-            outputs[row].text = cut
-            outputs[row].finishReason = .stopString
-          } else if outputs[row].tokens.count >= p.maxTokens {
-            outputs[row].finishReason = .length
-          } else {
-            next.append(token)
-            stillActive.append(row)
-            keptRows.append(cacheRow)
-          }
+        }
+      }
+      for (cacheRow, row) in active.enumerated() {
+        let (token, logProb, selfCertainty) = picks[cacheRow]
+        onToken?(row, token)
+        if stopTokens.contains(token) {
+          outputs[row].finishReason = .endOfSequence
+          continue
+        }
+        outputs[row].tokens.append(token)
+        outputs[row].logProbs.append(logProb)
+        outputs[row].selfCertainty.append(selfCertainty)
+        if !p.stopStrings.isEmpty,
+          let cut = Self.stopIndex(detokenize(outputs[row].tokens), p.stopStrings)
+        {
+          outputs[row].text = cut
+          outputs[row].finishReason = .stopString
+        } else if outputs[row].tokens.count >= p.maxTokens {
+          outputs[row].finishReason = .length
+        } else {
+          next.append(token)
+          stillActive.append(row)
+          keptRows.append(cacheRow)
         }
       }
       if stillActive.isEmpty { break }

@@ -94,7 +94,7 @@ public struct CompletionScorer {
       let (logProbs, lse) = Tensor.targetLogProbs(
         hidden: hidden, weight: decoder.outputWeight.value, targets: targets)
       let meanLogit = Tensor.matmul(hidden, meanWeight.reshaped([-1, 1]))
-      for (b, e) in encoded.enumerated() {
+      for b in encoded.indices {
         var lp: [Float] = [], sc: [Float] = []
         for t in 0..<length where targets[b * length + t] >= 0 {
           let i = b * length + t

@@ -8,6 +8,7 @@
 /// | `regex:<pattern>` | ``RegexVerifier`` (search anywhere) |
 /// | `format:answer-tags` | ``TagFormatVerifier/answerTags`` |
 /// | `format:think-answer` | ``TagFormatVerifier/thinkAnswer`` |
+/// | `format:final-answer` | ``AnswerFormatVerifier`` (a plainly stated numeric answer) |
 /// | `json` | ``JSONVerifier`` (schema from column `schema` when present) |
 /// | `length:<n>`, `length:<n>:words` | ``LengthPenalty`` with target `n` |
 /// | `repetition`, `repetition:<n>` | ``RepetitionPenalty`` over word n-grams (n = 3) |
@@ -16,7 +17,7 @@ public enum VerifierRegistry {
   /// The accepted forms, as shown in errors and help text.
   public static let validNames = [
     "math", "exact", "normalized", "regex:<pattern>", "format:answer-tags", "format:think-answer",
-    "json",
+    "format:final-answer", "json",
     "length:<n>", "length:<n>:words", "repetition", "repetition:<n>", "code",
   ]
 
@@ -42,6 +43,7 @@ public enum VerifierRegistry {
       return try RegexVerifier(pattern: pattern, name: name)
     case ("format", "answer-tags"): return TagFormatVerifier.answerTags
     case ("format", "think-answer"): return TagFormatVerifier.thinkAnswer
+    case ("format", "final-answer"): return AnswerFormatVerifier()
     case ("json", nil): return JSONVerifier()
     case ("length", let spec?):
       let parts = spec.split(separator: ":", omittingEmptySubsequences: false)

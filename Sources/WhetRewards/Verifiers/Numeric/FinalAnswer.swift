@@ -54,6 +54,17 @@ public struct FinalAnswer: Sendable, Equatable {
     return nil
   }
 
+  /// A key under which equal final answers of `text` compare equal (`"4"`, `"4.0"` and
+  /// `"#### 4"` share one), for majority votes and answer agreement; `nil` when the text
+  /// states no number.
+  public static func key(of text: String) -> String? {
+    extract(from: text).map { String($0.value) }
+  }
+
+  /// Whether the answer was marked as final (`####`, a box, an answer tag or "the answer
+  /// is"), as opposed to being the last number of running text.
+  public var isMarked: Bool { source != .lastNumber }
+
   /// The first number after the last `=` of `content`, or its first number when there is no
   /// `=` (or nothing numeric after it).
   static func afterLastEquals(_ content: String) -> ExtractedNumber? {

@@ -1,0 +1,185 @@
+import Foundation
+import WhetEval
+import WhetLM
+import WhetRewards
+
+/// The main job's results as an HTML page, a terminal summary and JSON.
+struct DemoReport {
+  var model: String
+  var questions: Int
+  var samples: Int
+  var sampling: SamplingParameters
+  var taskSeed: UInt64
+  var difficulty: Int
+  var weaverSettings: String
+  var study: SelectionStudy
+  var probe: MasterKeyProbe.Report
+  var timings: [(String, Double)]
+  var totalSeconds: Double
+  var tasks: [TaskRow]
+  var greedy: [String]
+  var candidates: [[String: JSONValue]]
+
+  var modelName: String { URL(fileURLWithPath: model).lastPathComponent }
+
+  func accuracy(_ kind: SelectionStudy.MethodKind) -> Double? {
+    study.methods.first { $0.kind == kind }?.accuracy
+  }
+
+  /// One sentence with the headline numbers.
+  var headline: String {
+    let weaver = accuracy(.weaver) ?? 0
+    let random = study.accuracy(of: "random of N (expected)") ?? 0
+    let ceiling = accuracy(.ceiling) ?? 0
+    let gap = ceiling - random
+    let closed = gap > 0 ? (weaver - random) / gap : 0
+    return String(
+      format:
+        "Weaver picks a correct answer for %.1f%% of questions, against %.1f%% for a random sample, %.1f%% for greedy decoding and %.1f%% for majority vote; pass@%d is %.1f%%, so Weaver closes %.0f%% of the gap between one sample and the oracle.",
+      weaver * 100, random * 100, (study.accuracy(of: "greedy") ?? 0) * 100,
+      (study.accuracy(of: "majority vote") ?? 0) * 100, samples, ceiling * 100, closed * 100)
+  }
+
+  func html() -> String {
+    var doc = HTMLDocument(
+      title: "Whetstone: best-of-\(samples) with weak verifiers on \(modelName)")
+    doc.paragraph(headline, className: "lead")
+    doc.paragraph(
+      "The model answered \(questions) held-out arithmetic word problems (task seed \(taskSeed), "
+        + (difficulty > 0 ? "level \(difficulty) of 4" : "levels 1–4")
+        + ") once greedily and \(samples) times by sampling (temperature "
+        + String(format: "%g", sampling.temperature)
+        + ", at most \(sampling.maxTokens) new tokens). "
+        + "Five weak verifiers that never see the answer scored each sample: the model judging "
+        + "itself (P(yes) to \"is the proposed answer correct?\"), its self-certainty and mean "
+        + "token log-prob while sampling, agreement with the other samples' answers, and whether "
+        + "the reply states a final number plainly. The Weaver pipeline (\(weaverSettings); "
+        + "`whet demo`'s defaults were chosen on a development suite, task seed 7, never on the "
+        + "held-out one) turned the scores into votes, dropped uninformative sources, and fitted the label model "
+        + "without labels; each question's answer is the sample with the highest P(correct).")
+    study.appendSections(to: &doc, queries: questions, candidates: questions * samples)
+
+    doc.heading("Judge robustness: master keys")
+    let fpr = probe.falsePositiveRate.map(HTMLDocument.percent) ?? "–"
+    doc.paragraph(
+      "The self-judge scored each of these contentless replies to \(probe.keys.first?.scored ?? 0) "
+        + "questions. A reply counts as a false positive when P(yes) ≥ 0.5. False-positive rate "
+        + "over all keys: \(fpr)"
+        + (probe.abstentions > 0 ? " (\(probe.abstentions) abstentions)." : "."))
+    doc.table(
+      headers: ["reply", "scored", "judged correct", "false-positive rate", "mean P(yes)"],
+      rows: probe.keys.map {
+        [
+          $0.key.isEmpty ? "(empty)" : "\"\($0.key)\"", String($0.scored), String($0.positives),
+          $0.falsePositiveRate.map(HTMLDocument.percent) ?? "–",
+          $0.meanScore.map { String(format: "%.3f", $0) } ?? "–",
+        ]
+      }, numericColumns: [1, 2, 3, 4])
+    let judgeOnCandidates = candidates.compactMap { row -> (Double, Bool)? in
+      guard case .object(let s)? = row["scores"], let p = s["self-judge"]?.numberValue,
+        case .bool(let c)? = row["correct"]
+      else { return nil }
+      return (p, c)
+    }
+    let wrong = judgeOnCandidates.filter { !$0.1 }
+    let right = judgeOnCandidates.filter { $0.1 }
+    func share(_ xs: [(Double, Bool)]) -> String {
+      xs.isEmpty
+        ? "–" : HTMLDocument.percent(Double(xs.filter { $0.0 >= 0.5 }.count) / Double(xs.count))
+    }
+    doc.paragraph(
+      "For comparison, on the sampled answers the same judge said yes to \(share(wrong)) of the "
+        + "wrong ones and \(share(right)) of the right ones.", className: "note")
+
+    doc.heading("Examples")
+    var rows: [[String]] = []
+    for (q, task) in tasks.enumerated().prefix(8) {
+      let chosen = study.weaver.selected[q].map { candidates[$0] }
+      let text = chosen?["completion"]?.stringValue ?? ""
+      rows.append([
+        task.prompt, task.answer, clip(greedy[q]), clip(text),
+        chosen.flatMap {
+          if case .bool(let c)? = $0["correct"] { return c ? "✓" : "✗" } else { return nil }
+        } ?? "–",
+      ])
+    }
+    doc.table(
+      headers: ["question", "truth", "greedy answer", "Weaver's choice", "right"], rows: rows)
+
+    doc.heading("Run")
+    doc.table(
+      headers: ["phase", "seconds"],
+      rows: timings.map { [$0.0, String(format: "%.1f", $0.1)] }
+        + [["total (including loading and scoring)", String(format: "%.1f", totalSeconds)]],
+      numericColumns: [1])
+    doc.paragraph(
+      "Model \(model). Reproduce with `whet demo` (options: `whet demo --help`); the candidates "
+        + "with every score, P(correct) and the hidden verdict are in candidates.jsonl.",
+      className: "note")
+    return doc.render()
+  }
+
+  /// The comparison as aligned text for the terminal.
+  func text() -> String {
+    var lines = ["", headline, ""]
+    let width = (study.methods.map(\.name.count).max() ?? 10) + 2
+    for m in study.methods {
+      let bar = String(repeating: "█", count: Int((m.accuracy * 40).rounded()))
+      lines.append(
+        m.name.padding(toLength: width, withPad: " ", startingAt: 0)
+          + String(format: "%6.1f%%  ", m.accuracy * 100) + bar)
+    }
+    lines.append("")
+    lines.append("verifier               estimated  true accuracy  AUROC")
+    for v in study.verifiers {
+      lines.append(
+        v.name.padding(toLength: 22, withPad: " ", startingAt: 0)
+          + (v.estimatedAccuracy.map { String(format: "%8.1f%%", $0 * 100) } ?? "  dropped")
+          + (v.trueAccuracy.map { String(format: "  %8.1f%%", $0 * 100) } ?? "         –")
+          + (v.auroc.map { String(format: "     %.3f", $0) } ?? "      –"))
+    }
+    lines.append("")
+    lines.append(
+      "Master keys: self-judge false-positive rate "
+        + (probe.falsePositiveRate.map(HTMLDocument.percent) ?? "–") + " over "
+        + "\(probe.keys.reduce(0) { $0 + $1.scored }) (question, key) pairs")
+    lines.append(String(format: "Total time %.0f s", totalSeconds))
+    return lines.joined(separator: "\n")
+  }
+
+  /// The figures as JSON (for the closing note and regression checks).
+  func summary() -> [String: Any] {
+    [
+      "model": model, "questions": questions, "samples": samples, "task_seed": taskSeed,
+      "difficulty": difficulty, "weaver": weaverSettings,
+      "temperature": Double(sampling.temperature), "max_tokens": sampling.maxTokens,
+      "methods": study.methods.map {
+        ["name": $0.name, "kind": $0.kind.rawValue, "accuracy": $0.accuracy] as [String: Any]
+      },
+      "verifiers": study.verifiers.map { v -> [String: Any] in
+        var o: [String: Any] = ["name": v.name, "kept": v.kept]
+        if let e = v.estimatedAccuracy { o["estimated_accuracy"] = e }
+        if let t = v.trueAccuracy { o["true_accuracy"] = t }
+        if let r = v.positiveRate { o["positive_rate"] = r }
+        if let a = v.auroc { o["auroc"] = a }
+        return o
+      },
+      "label_model": study.weaver.fitted.method,
+      "estimated_class_balance": study.weaver.fitted.classBalance,
+      "true_class_balance": study.correctShare,
+      "master_keys": [
+        "false_positive_rate": probe.falsePositiveRate ?? NSNull(),
+        "keys": probe.keys.map {
+          ["key": $0.key, "scored": $0.scored, "positives": $0.positives] as [String: Any]
+        },
+      ] as [String: Any],
+      "seconds": Dictionary(uniqueKeysWithValues: timings.map { ($0.0, $0.1) }),
+      "total_seconds": totalSeconds,
+    ]
+  }
+
+  func clip(_ s: String, _ n: Int = 160) -> String {
+    let t = s.trimmingCharacters(in: .whitespacesAndNewlines)
+    return t.count > n ? String(t.prefix(n)) + "…" : t
+  }
+}
