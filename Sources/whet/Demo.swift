@@ -204,14 +204,3 @@ struct Demo: AsyncParsableCommand {
 func mean(_ values: [Float]) -> Double? {
   values.isEmpty ? nil : values.reduce(0.0) { $0 + Double($1) } / Double(values.count)
 }
-
-/// A line of progress on standard error, overwritten by the next.
-func progress(_ line: String) {
-  FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
-}
-
-/// Ends a progress line.
-func endProgress() { FileHandle.standardError.write(Data("\n".utf8)) }
-
-/// A message on standard error.
-func log(_ line: String) { FileHandle.standardError.write(Data("\(line)\n".utf8)) }

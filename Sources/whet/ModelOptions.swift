@@ -32,3 +32,14 @@ func printJSON(_ object: Any) throws {
 func emitText(_ text: String) {
   FileHandle.standardOutput.write(Data(text.utf8))
 }
+
+/// A line of progress on standard error, overwritten by the next.
+func progress(_ line: String) {
+  FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
+}
+
+/// Ends a progress line.
+func endProgress() { FileHandle.standardError.write(Data("\n".utf8)) }
+
+/// A message on standard error.
+func log(_ line: String) { FileHandle.standardError.write(Data("\(line)\n".utf8)) }

@@ -59,10 +59,8 @@ struct Sample: ParsableCommand {
       }
       let done = min(rows.count, start0 + batchSize)
       let rate = Double(done) / max(Date().timeIntervalSince(start), 1e-9)
-      FileHandle.standardError.write(
-        Data(
-          String(format: "\rsampled %d/%d prompts (%.2f prompts/s)", done, rows.count, rate).utf8))
+      progress(String(format: "sampled %d/%d prompts (%.2f prompts/s)", done, rows.count, rate))
     }
-    FileHandle.standardError.write(Data("\n".utf8))
+    endProgress()
   }
 }

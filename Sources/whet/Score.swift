@@ -79,9 +79,9 @@ struct ScoreCommand: AsyncParsableCommand {
             abstentions[start + i][source.name] = .string(reason)
           }
         }
-        FileHandle.standardError.write(Data("\r\(source.name): \(end)/\(items.count)".utf8))
+        progress("\(source.name): \(end)/\(items.count)")
       }
-      FileHandle.standardError.write(Data("\n".utf8))
+      endProgress()
     }
     for (i, var row) in rows.enumerated() {
       row["scores"] = .object(scores[i])

@@ -37,10 +37,9 @@ struct Select: ParsableCommand {
         scores: matrix, groups: groups, pipeline: try weaver.pipeline())
       selected = picks
       for (i, p) in result.scores.enumerated() { extra[i] = .number(p) }
-      FileHandle.standardError.write(
-        Data(
-          "weaver: kept \(result.votes.sources.joined(separator: ", ")); dropped \(result.dropped.map(\.name).joined(separator: ", "))\n"
-            .utf8))
+      log(
+        "weaver: kept \(result.votes.sources.joined(separator: ", ")); dropped \(result.dropped.map(\.name).joined(separator: ", "))"
+      )
     case "majority":
       let answers = rows.map { $0["completion"]?.stringValue.flatMap(FinalAnswer.key(of:)) }
       selected = try CandidateSelection.majorityVote(answers: answers, groups: groups)
