@@ -31,8 +31,8 @@ extension SelectionStudy {
     document.paragraph(
       "The \(fitted.method) label model saw only the binarised votes. It estimates that "
         + "\(HTMLDocument.percent(fitted.classBalance)) of candidates are correct (truly \(HTMLDocument.percent(correctShare))). "
-        + "Sources voting positive on fewer than 10% or more than 90% of candidates carry no "
-        + "information and are dropped before the fit.",
+        + "Sources that vote positive on nearly every candidate or on nearly none (outside the "
+        + "pipeline's bounds, by default 10%–90%) carry no information and are dropped before the fit.",
       className: "note")
     document.table(
       headers: [
