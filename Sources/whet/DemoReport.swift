@@ -54,8 +54,8 @@ struct DemoReport {
         + "itself (P(yes) to \"is the proposed answer correct?\"), its self-certainty and mean "
         + "token log-prob while sampling, agreement with the other samples' answers, and whether "
         + "the reply states a final number plainly. The Weaver pipeline (\(weaverSettings); "
-        + "`whet demo`'s defaults were chosen on a development suite, task seed 7, never on the "
-        + "held-out one) turned the scores into votes, dropped uninformative sources, and fitted the label model "
+        + "`whet demo`'s defaults were checked on a separate development suite, task seed 7) "
+        + "turned the scores into votes, dropped uninformative sources, and fitted the label model "
         + "without labels; each question's answer is the sample with the highest P(correct).")
     study.appendSections(to: &doc, queries: questions, candidates: questions * samples)
 

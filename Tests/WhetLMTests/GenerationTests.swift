@@ -87,6 +87,17 @@ import WhetTensor
     #expect(maxDifference(alone.logProbs, batched[0].logProbs) < 1e-4)
     let again = try g.generate(prompts: [[3, 5, 7]], parameters: p)[0]
     #expect(again == alone)
+    // Repeated prompts share one prefill; every row still samples as it would alone
+    // (row i is seeded with seed + i).
+    let repeated = try g.generate(
+      prompts: [[3, 5, 7], [1, 2], [3, 5, 7], [3, 5, 7], [1, 2]], parameters: p)
+    for (i, prompt) in [[3, 5, 7], [1, 2], [3, 5, 7], [3, 5, 7], [1, 2]].enumerated() {
+      var single = p
+      single.seed = p.seed + UInt64(i)
+      let solo = try g.generate(prompts: [prompt], parameters: single)[0]
+      #expect(repeated[i].tokens == solo.tokens)
+      #expect(maxDifference(repeated[i].logProbs, solo.logProbs) < 1e-4)
+    }
     // Other seeds give other samples (at least one of ten differs).
     let others = try (43..<53).map {
       try g.generate(

@@ -75,21 +75,35 @@ public struct Generator {
       }
     }
     guard !prompts.isEmpty else { return [] }
+    // Identical prompts (N samples of one question) share one prefill; their cache rows and
+    // final hidden states are then copied out to every row that asked for them.
+    var uniqueIndex: [[Int]: Int] = [:]
+    var unique: [[Int]] = []
+    let sourceRow = prompts.map { prompt in
+      if let u = uniqueIndex[prompt] { return u }
+      uniqueIndex[prompt] = unique.count
+      unique.append(prompt)
+      return unique.count - 1
+    }
     let longest = prompts.map(\.count).max()!
     let padding = prompts[0][0]  // any valid id; padded positions are masked
     var tokens: [Int] = []
-    for prompt in prompts {
+    for prompt in unique {
       tokens += [Int](repeating: padding, count: longest - prompt.count) + prompt
     }
     var cache = KVCache(
-      config: engine.model.config, batch: prompts.count, capacity: longest + p.maxTokens,
-      keyStart: prompts.map { longest - $0.count })
+      config: engine.model.config, batch: unique.count, capacity: longest + p.maxTokens,
+      keyStart: unique.map { longest - $0.count })
     var rngs = prompts.indices.map { SeededGenerator(seed: p.seed &+ UInt64($0)) }
     var outputs = prompts.map { _ in
       Generation(tokens: [], logProbs: [], selfCertainty: [], text: "", finishReason: .length)
     }
     var active = Array(prompts.indices)  // original row of each cache row
     var hidden = engine.forward(tokens: tokens, cache: &cache)
+    if unique.count < prompts.count {
+      cache.keepRows(sourceRow)
+      hidden = Tensor.gatherRows(hidden, ids: sourceRow)
+    }
     while !active.isEmpty {
       let logits = engine.logits(hidden: hidden)
       let v = logits.lastDimension
