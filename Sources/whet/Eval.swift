@@ -49,11 +49,12 @@ struct Eval: AsyncParsableCommand {
     for k in (ks.isEmpty ? [1, groupSize] : ks) where k <= groupSize {
       report["pass@\(k)"] = try EvalMetrics.meanPassAtK(perQuery, k: k)
     }
-    // Best-of-N accuracy of every score column, and the mean score of correct vs wrong rows.
-    let sources = scoreSources(rows)
+    // Best-of-N accuracy of every score column.
+    let columns = scoreSources(rows).map { s in
+      (s, rows.map { $0["scores"]?.objectValue?[s]?.numberValue })
+    }
     var bestOf: [String: Double] = [:]
-    for s in sources {
-      let column = rows.map { $0["scores"]?.objectValue?[s]?.numberValue }
+    for (s, column) in columns {
       let picks = try CandidateSelection.bestOfN(scores: column, groups: groups)
       bestOf[s] = try CandidateSelection.accuracy(selected: picks, correct: correct)
     }
@@ -63,9 +64,7 @@ struct Eval: AsyncParsableCommand {
     var pairAccuracy: [String: Double] = [:]
     var bestOfFour: [String: Double] = [:]
     var calibration: [String: [String: Double]] = [:]
-    var probabilityColumns: [(String, [Double?])] = sources.map { s in
-      (s, rows.map { $0["scores"]?.objectValue?[s]?.numberValue })
-    }
+    var probabilityColumns = columns
     if rows.contains(where: { $0["p_correct"] != nil }) {
       probabilityColumns.append(("p_correct", rows.map { $0["p_correct"]?.numberValue }))
     }
