@@ -1,4 +1,5 @@
 import WhetEval
+import WhetLM
 import WhetRewards
 
 /// Candidates grouped by query: the `query` column when present, else the prompt text.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WhetEval
+import WhetLM
 import WhetRewards
 
 /// `whet eval`: accuracy, pass@k and best-of-N by each score against the hidden `answer`;

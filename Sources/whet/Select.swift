@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WhetEval
+import WhetLM
 import WhetRewards
 
 /// `whet select`: one candidate per query from scored rows.

@@ -1,4 +1,5 @@
 import Testing
+import WhetLM
 
 @testable import WhetRewards
 

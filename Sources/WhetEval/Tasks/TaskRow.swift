@@ -1,3 +1,4 @@
+import WhetLM
 import WhetRewards
 
 /// One generated task: a prompt with a checkable answer, in the column layout the verifiers

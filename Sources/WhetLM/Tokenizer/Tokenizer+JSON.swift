@@ -47,7 +47,8 @@ extension Tokenizer {
           content = try JSONObject(v, path: key, file: configURL.path).requiredString("content")
         default:
           throw .malformed(
-            file: configURL.path, reason: "'\(key)' must be a string or an object, found \(v.kind)")
+            file: configURL.path,
+            reason: "'\(key)' must be a string or an object, found \(v.kindDescription)")
         }
         guard let id = idOf(content) else {
           throw .invalidVocabulary(

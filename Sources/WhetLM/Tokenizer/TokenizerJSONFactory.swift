@@ -114,13 +114,15 @@ enum TokenizerJSONFactory {
       case .array(let pair):
         guard pair.count == 2, case .string(let a) = pair[0], case .string(let b) = pair[1] else {
           throw .invalidMerge(
-            file: file, index: i, merge: "\(pair.map(\.kind))", reason: "expected a pair of strings"
+            file: file, index: i, merge: "\(pair.map(\.kindDescription))",
+            reason: "expected a pair of strings"
           )
         }
         merges.append((a, b))
       default:
         throw .invalidMerge(
-          file: file, index: i, merge: item.kind, reason: "expected \"a b\" or [\"a\", \"b\"]")
+          file: file, index: i, merge: item.kindDescription,
+          reason: "expected \"a b\" or [\"a\", \"b\"]")
       }
     }
     return try BPEModel(
@@ -137,7 +139,8 @@ enum TokenizerJSONFactory {
   {
     guard let value, !value.isNull else { return [] }
     guard case .array(let items) = value else {
-      throw .malformed(file: file, reason: "'\(path)' must be an array, found \(value.kind)")
+      throw .malformed(
+        file: file, reason: "'\(path)' must be an array, found \(value.kindDescription)")
     }
     var out: [AddedToken] = []
     for (i, item) in items.enumerated() {

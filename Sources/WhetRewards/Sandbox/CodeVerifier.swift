@@ -1,4 +1,5 @@
 import Dispatch
+import WhetLM
 
 /// The `code` verifier: runs the completion's Python code against the item's tests in a
 /// ``PythonSandbox``. 1 when every test passes, else 0 (or the share of passing tests with

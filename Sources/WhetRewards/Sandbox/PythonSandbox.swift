@@ -1,4 +1,5 @@
 import Foundation
+import WhetLM
 
 #if canImport(Glibc)
   import Glibc

@@ -1,4 +1,5 @@
 import Foundation
+import WhetLM
 
 /// Exact or normalised string match against the reference column: 1 on a match, else 0.
 ///

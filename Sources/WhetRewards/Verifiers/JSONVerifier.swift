@@ -1,3 +1,5 @@
+import WhetLM
+
 /// 1 when the completion is valid JSON (and, with a schema, conforms to it), else 0.
 ///
 /// The JSON is the content of the last fenced code block (```` ```json ```` or plain

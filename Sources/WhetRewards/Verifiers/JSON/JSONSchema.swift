@@ -1,3 +1,5 @@
+import WhetLM
+
 /// A small JSON Schema subset, enough to check structured model output.
 ///
 /// Supported keywords: `type` (a name or a list of names among `null`, `boolean`, `number`,

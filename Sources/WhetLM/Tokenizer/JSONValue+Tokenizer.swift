@@ -1,63 +1,13 @@
 import Foundation
 
-/// A parsed JSON value, for reading `tokenizer.json` without fixed schemas.
-enum JSONValue: Decodable, Sendable {
-  case null
-  case bool(Bool)
-  case number(Double)
-  case string(String)
-  case array([JSONValue])
-  case object([String: JSONValue])
-
-  init(from decoder: any Decoder) throws {
-    let container = try decoder.singleValueContainer()
-    if container.decodeNil() {
-      self = .null
-    } else if let b = try? container.decode(Bool.self) {
-      self = .bool(b)
-    } else if let n = try? container.decode(Double.self) {
-      self = .number(n)
-    } else if let s = try? container.decode(String.self) {
-      self = .string(s)
-    } else if let a = try? container.decode([JSONValue].self) {
-      self = .array(a)
-    } else {
-      self = .object(try container.decode([String: JSONValue].self))
-    }
-  }
-
-  /// Parses `data`; `file` names the source in errors.
+extension JSONValue {
+  /// Parses `tokenizer.json`-style data; `file` names the source in errors.
   static func parse(_ data: Data, file: String) throws(TokenizerError) -> JSONValue {
     do {
-      return try JSONDecoder().decode(JSONValue.self, from: data)
-    } catch let error as DecodingError {
-      throw .malformed(file: file, reason: "not valid JSON (\(Self.describe(error)))")
+      return try parse(bytes: Array(data))
     } catch {
       throw .malformed(file: file, reason: "not valid JSON (\(error))")
     }
-  }
-
-  private static func describe(_ error: DecodingError) -> String {
-    switch error {
-    case .dataCorrupted(let c): return c.underlyingError.map { "\($0)" } ?? c.debugDescription
-    default: return "\(error)"
-    }
-  }
-
-  var kind: String {
-    switch self {
-    case .null: return "null"
-    case .bool: return "a bool"
-    case .number: return "a number"
-    case .string: return "a string"
-    case .array: return "an array"
-    case .object: return "an object"
-    }
-  }
-
-  var isNull: Bool {
-    if case .null = self { return true }
-    return false
   }
 }
 
@@ -69,7 +19,8 @@ struct JSONObject {
 
   init(_ value: JSONValue, path: String, file: String) throws(TokenizerError) {
     guard case .object(let fields) = value else {
-      throw .malformed(file: file, reason: "'\(path)' must be an object, found \(value.kind)")
+      throw .malformed(
+        file: file, reason: "'\(path)' must be an object, found \(value.kindDescription)")
     }
     self.fields = fields
     self.path = path
@@ -92,7 +43,8 @@ struct JSONObject {
   func string(_ key: String) throws(TokenizerError) -> String? {
     guard let v = self[key] else { return nil }
     guard case .string(let s) = v else {
-      throw .malformed(file: file, reason: "'\(field(key))' must be a string, found \(v.kind)")
+      throw .malformed(
+        file: file, reason: "'\(field(key))' must be a string, found \(v.kindDescription)")
     }
     return s
   }
@@ -105,14 +57,16 @@ struct JSONObject {
   func bool(_ key: String, default fallback: Bool) throws(TokenizerError) -> Bool {
     guard let v = self[key] else { return fallback }
     guard case .bool(let b) = v else {
-      throw .malformed(file: file, reason: "'\(field(key))' must be a bool, found \(v.kind)")
+      throw .malformed(
+        file: file, reason: "'\(field(key))' must be a bool, found \(v.kindDescription)")
     }
     return b
   }
 
   func int(_ value: JSONValue, at path: String) throws(TokenizerError) -> Int {
     guard case .number(let d) = value, let n = Int(exactly: d) else {
-      throw .malformed(file: file, reason: "'\(path)' must be an integer, found \(value.kind)")
+      throw .malformed(
+        file: file, reason: "'\(path)' must be an integer, found \(value.kindDescription)")
     }
     return n
   }
@@ -120,7 +74,8 @@ struct JSONObject {
   func array(_ key: String) throws(TokenizerError) -> [JSONValue]? {
     guard let v = self[key] else { return nil }
     guard case .array(let a) = v else {
-      throw .malformed(file: file, reason: "'\(field(key))' must be an array, found \(v.kind)")
+      throw .malformed(
+        file: file, reason: "'\(field(key))' must be an array, found \(v.kindDescription)")
     }
     return a
   }

@@ -1,4 +1,4 @@
-/// A parsed JSON value: what the `json` verifier checks and what a JSONL dataset row holds.
+/// A parsed JSON value: what `tokenizer.json`, a JSONL dataset row and the `json` verifier hold.
 ///
 /// Numbers are `Double` (as in JavaScript and Python's `json` for non-integers); integers up to
 /// 2^53 round-trip exactly. Objects are unordered dictionaries; ``JSONValue/jsonText(sortedKeys:)``
