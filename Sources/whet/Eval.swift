@@ -20,22 +20,11 @@ struct Eval: AsyncParsableCommand {
   var ks: [Int] = []
 
   func run() async throws {
-    let reader = try JSONLReader(url: URL(fileURLWithPath: data))
-    var rows: [[String: JSONValue]] = []
-    var items: [ScoringItem] = []
-    while let row = try reader.next() {
-      guard let completion = row["completion"]?.stringValue else {
-        throw DatasetError.missingField(
-          file: reader.file, line: reader.lineNumber, field: "completion")
-      }
-      guard let answer = row["answer"] else {
-        throw DatasetError.missingField(file: reader.file, line: reader.lineNumber, field: "answer")
-      }
-      rows.append(row)
-      items.append(
-        ScoringItem(
-          prompt: row["prompt"]?.stringValue ?? "", completion: completion,
-          columns: ["answer": answer.stringValue ?? answer.jsonText()]))
+    let rows = try readRows(data, strings: ["completion"], present: ["answer"])
+    let items = rows.map { row in
+      ScoringItem(
+        prompt: row["prompt"]?.stringValue ?? "", completion: row["completion"]?.stringValue ?? "",
+        columns: ["answer": row["answer"].map { $0.stringValue ?? $0.jsonText() } ?? ""])
     }
     let correct = try await VerifierRegistry.make(verifier).score(items).map {
       ($0.value ?? 0) >= 0.5

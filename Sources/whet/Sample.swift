@@ -24,14 +24,7 @@ struct Sample: ParsableCommand {
       throw ValidationError("--n and --batch-size must be positive")
     }
     let lm = try LanguageModel.load(model ?? LanguageModel.defaultPath)
-    let reader = try JSONLReader(url: URL(fileURLWithPath: data))
-    var rows: [(line: Int, object: [String: JSONValue], prompt: String)] = []
-    while let object = try reader.next() {
-      guard let prompt = object["prompt"]?.stringValue else {
-        throw DatasetError.missingField(file: reader.file, line: reader.lineNumber, field: "prompt")
-      }
-      rows.append((reader.lineNumber, object, prompt))
-    }
+    let rows = try readRows(data, strings: ["prompt"])
     let generator = lm.generator()
     var parameters = sampling.parameters
     let start = Date()
@@ -39,14 +32,14 @@ struct Sample: ParsableCommand {
       ($0, rows[$0..<min(rows.count, $0 + batchSize)])
     }) {
       // Each prompt repeated n times; row seeds differ, so the n samples differ.
-      let ids = try chunk.map { try lm.encode($0.prompt, chat: chat) }
+      let ids = try chunk.map { try lm.encode($0["prompt"]?.stringValue ?? "", chat: chat) }
       let prompts = ids.flatMap { [[Int]](repeating: $0, count: n) }
       parameters.seed = sampling.seed &+ UInt64(start0 * n)
       let outputs = try generator.generate(prompts: prompts, parameters: parameters)
       for (i, row) in chunk.enumerated() {
         for k in 0..<n {
           let o = outputs[i * n + k]
-          var object = row.object
+          var object = row
           object["query"] = .number(Double(start0 + i))
           object["candidate"] = .number(Double(k))
           object["completion"] = .string(o.text)

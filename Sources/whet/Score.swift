@@ -35,23 +35,15 @@ struct ScoreCommand: AsyncParsableCommand {
 
   func run() async throws {
     guard !sources.isEmpty else { throw ValidationError("give at least one --source") }
-    let reader = try JSONLReader(url: URL(fileURLWithPath: data))
-    var rows: [[String: JSONValue]] = []
-    var items: [ScoringItem] = []
-    while let object = try reader.next() {
-      guard let prompt = object["prompt"]?.stringValue else {
-        throw DatasetError.missingField(file: reader.file, line: reader.lineNumber, field: "prompt")
-      }
-      guard let completion = object["completion"]?.stringValue else {
-        throw DatasetError.missingField(
-          file: reader.file, line: reader.lineNumber, field: "completion")
-      }
+    let rows = try readRows(data, strings: ["prompt", "completion"])
+    let items = rows.map { row in
       var columns: [String: String] = [:]
-      for (k, v) in object where k != "prompt" && k != "completion" {
+      for (k, v) in row where k != "prompt" && k != "completion" {
         columns[k] = v.stringValue ?? v.jsonText()
       }
-      rows.append(object)
-      items.append(ScoringItem(prompt: prompt, completion: completion, columns: columns))
+      return ScoringItem(
+        prompt: row["prompt"]?.stringValue ?? "", completion: row["completion"]?.stringValue ?? "",
+        columns: columns)
     }
     let built = try makeSources(sources.filter { $0 != AnswerAgreement.name })
     var scores = [[String: JSONValue]](repeating: [:], count: rows.count)

@@ -16,15 +16,7 @@ struct Select: ParsableCommand {
   @OptionGroup(title: "Weaver options") var weaver: WeaverOptions
 
   func run() throws {
-    let reader = try JSONLReader(url: URL(fileURLWithPath: data))
-    var rows: [[String: JSONValue]] = []
-    while let row = try reader.next() {
-      guard row["completion"]?.stringValue != nil else {
-        throw DatasetError.missingField(
-          file: reader.file, line: reader.lineNumber, field: "completion")
-      }
-      rows.append(row)
-    }
+    let rows = try readRows(data, strings: ["completion"])
     let groups = queryGroups(rows)
     let sourceNames = scoreSources(rows)
     let matrix = ScoreMatrix(
