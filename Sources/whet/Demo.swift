@@ -165,13 +165,10 @@ struct Demo: AsyncParsableCommand {
     _ generator: Generator, _ prompts: [[Int]], _ parameters: SamplingParameters, label: String
   ) throws -> [Generation] {
     var out: [Generation] = []
-    let batch = 32
     let start = Date()
-    for lo in stride(from: 0, to: prompts.count, by: batch) {
-      var p = parameters
-      p.seed = parameters.seed &+ UInt64(lo)  // row i keeps seed + i, as if in one batch
-      out += try generator.generate(
-        prompts: Array(prompts[lo..<min(prompts.count, lo + batch)]), parameters: p)
+    try generator.generate(prompts: prompts, parameters: parameters, rowsPerBatch: 32) {
+      _, outputs in
+      out += outputs
       let tokens = out.reduce(0) { $0 + $1.tokens.count }
       progress(
         String(

@@ -25,32 +25,26 @@ struct Sample: ParsableCommand {
     }
     let lm = try LanguageModel.load(model ?? LanguageModel.defaultPath)
     let rows = try readRows(data, strings: ["prompt"])
-    let generator = lm.generator()
-    var parameters = sampling.parameters
+    // Each prompt repeated n times; row seeds differ, so the n samples differ.
+    let prompts = try rows.map { try lm.encode($0["prompt"]?.stringValue ?? "", chat: chat) }
+      .flatMap { [[Int]](repeating: $0, count: n) }
     let start = Date()
-    for (start0, chunk) in stride(from: 0, to: rows.count, by: batchSize).map({
-      ($0, rows[$0..<min(rows.count, $0 + batchSize)])
-    }) {
-      // Each prompt repeated n times; row seeds differ, so the n samples differ.
-      let ids = try chunk.map { try lm.encode($0["prompt"]?.stringValue ?? "", chat: chat) }
-      let prompts = ids.flatMap { [[Int]](repeating: $0, count: n) }
-      parameters.seed = sampling.seed &+ UInt64(start0 * n)
-      let outputs = try generator.generate(prompts: prompts, parameters: parameters)
-      for (i, row) in chunk.enumerated() {
-        for k in 0..<n {
-          let o = outputs[i * n + k]
-          var object = row
-          object["query"] = .number(Double(start0 + i))
-          object["candidate"] = .number(Double(k))
-          object["completion"] = .string(o.text)
-          object["completion_tokens"] = .number(Double(o.tokens.count))
-          object["completion_logprob"] = .number(o.logProbs.reduce(0.0) { $0 + Double($1) })
-          object["completion_self_certainty"] = mean(o.selfCertainty).map(JSONValue.number) ?? .null
-          object["finish_reason"] = .string(o.finishReason.rawValue)
-          print(JSONLWriter.line(object), terminator: "")
-        }
+    try lm.generator().generate(
+      prompts: prompts, parameters: sampling.parameters, rowsPerBatch: batchSize * n
+    ) { first, outputs in
+      for (offset, o) in outputs.enumerated() {
+        let (query, k) = (first + offset).quotientAndRemainder(dividingBy: n)
+        var object = rows[query]
+        object["query"] = .number(Double(query))
+        object["candidate"] = .number(Double(k))
+        object["completion"] = .string(o.text)
+        object["completion_tokens"] = .number(Double(o.tokens.count))
+        object["completion_logprob"] = .number(o.logProbs.reduce(0.0) { $0 + Double($1) })
+        object["completion_self_certainty"] = mean(o.selfCertainty).map(JSONValue.number) ?? .null
+        object["finish_reason"] = .string(o.finishReason.rawValue)
+        print(JSONLWriter.line(object), terminator: "")
       }
-      let done = min(rows.count, start0 + batchSize)
+      let done = (first + outputs.count) / n
       let rate = Double(done) / max(Date().timeIntervalSince(start), 1e-9)
       progress(String(format: "sampled %d/%d prompts (%.2f prompts/s)", done, rows.count, rate))
     }

@@ -98,6 +98,17 @@ import WhetTensor
       #expect(repeated[i].tokens == solo.tokens)
       #expect(maxDifference(repeated[i].logProbs, solo.logProbs) < 1e-4)
     }
+    // Split into batches of two rows, every row still samples as in one batch.
+    let prompts: [[Int]] = [[3, 5, 7], [1, 2], [3, 5, 7], [9, 9, 9, 9, 1], [1, 2]]
+    let whole = try g.generate(prompts: prompts, parameters: p)
+    var split: [Generation] = []
+    var firsts: [Int] = []
+    try g.generate(prompts: prompts, parameters: p, rowsPerBatch: 2) { first, outputs in
+      firsts.append(first)
+      split += outputs
+    }
+    #expect(firsts == [0, 2, 4])
+    #expect(split.map(\.tokens) == whole.map(\.tokens))
     // Other seeds give other samples (at least one of ten differs).
     let others = try (43..<53).map {
       try g.generate(

@@ -113,16 +113,11 @@ public struct SelectionStudy: Sendable {
     self.verifiers = try Self.verifierAccuracies(result, scores: scores, correct: correct)
   }
 
-  /// Each input source's votes (binarised as the pipeline did) checked against `correct`.
+  /// Each input source's votes (as the pipeline binarised them) checked against `correct`.
   static func verifierAccuracies(
     _ result: WeaverPipeline.Result, scores: ScoreMatrix, correct: [Bool]
   ) throws(SelectionError) -> [Verifier] {
-    let votes: VoteMatrix
-    do throws(LabelModelError) {
-      votes = try VoteMatrix(binarising: result.normalised, thresholds: result.thresholds)
-    } catch {
-      throw .weaver(.labelModel(error))
-    }
+    let votes = result.allVotes
     let fitted = result.fitted
     return try votes.sources.enumerated().map { (j, name) throws(SelectionError) in
       var agree = 0

@@ -162,6 +162,23 @@ public struct Generator {
     return outputs
   }
 
+  /// Generates in batches of at most `rowsPerBatch` rows, seeding row `i` with `seed + i` as one
+  /// batch would, so the samples do not depend on the batch size. `didFinish(first, outputs)`
+  /// receives each batch's outputs, in order, with the index of its first row.
+  public func generate(
+    prompts: [[Int]], parameters: SamplingParameters, rowsPerBatch: Int,
+    didFinish: (_ first: Int, _ outputs: [Generation]) throws -> Void
+  ) throws {
+    let size = max(1, rowsPerBatch)
+    for lo in stride(from: 0, to: prompts.count, by: size) {
+      var p = parameters
+      p.seed = parameters.seed &+ UInt64(lo)
+      try didFinish(
+        lo, try generate(prompts: Array(prompts[lo..<min(prompts.count, lo + size)]), parameters: p)
+      )
+    }
+  }
+
   /// The text before the first stop string, if any occurs.
   static func stopIndex(_ text: String, _ stops: [String]) -> String? {
     var best: String.Index?

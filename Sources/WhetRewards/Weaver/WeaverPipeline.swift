@@ -74,6 +74,8 @@ public struct WeaverPipeline: Sendable {
     public var normalised: ScoreMatrix
     /// Binarisation threshold of every input source.
     public var thresholds: [Double]
+    /// Votes of every input source, before the positive-rate filter.
+    public var allVotes: VoteMatrix
     /// Votes of the kept sources (plus the majority-vote source if requested).
     public var votes: VoteMatrix
     /// Sources removed by the positive-rate filter.
@@ -131,7 +133,8 @@ public struct WeaverPipeline: Sendable {
     }
     let selected = try groups.argmax(fitted.posteriors.map { Optional($0) })
     return Result(
-      normalised: normalised, thresholds: thresholds, votes: votes, dropped: dropped,
+      normalised: normalised, thresholds: thresholds, allVotes: all, votes: votes,
+      dropped: dropped,
       fitted: fitted, scores: fitted.posteriors, selected: selected)
   }
 
