@@ -90,15 +90,23 @@ struct ScoreCommand: AsyncParsableCommand {
       lm = m
       return m
     }
+    // One scorer for every model score: its cache makes them share one forward pass.
+    var sharedScorer: CompletionScorer?
+    func scorer() throws -> CompletionScorer {
+      if let sharedScorer { return sharedScorer }
+      let s = CompletionScorer(model: try loaded())
+      sharedScorer = s
+      return s
+    }
     return try names.map { name -> any RewardSource in
       switch name {
       case "logprob", "mean-logprob", "self-certainty":
         return ModelScoreSource(
-          ModelScoreKind(rawValue: name)!, scorer: CompletionScorer(model: try loaded()))
+          ModelScoreKind(rawValue: name)!, scorer: try scorer())
       case "laser":
         let m = try loaded()
         let end = m.tokenizer.id("<|im_end|>") ?? m.tokenizer.eosTokenID ?? 0
-        return LastTokenRewardSource(scorer: CompletionScorer(model: m), token: end)
+        return LastTokenRewardSource(scorer: try scorer(), token: end)
       case "judge:local", "judge:local:yes", "judge:http", "judge:http:yes":
         let backend: any JudgeBackend
         if name.hasPrefix("judge:http") {

@@ -38,6 +38,12 @@ import WhetTensor
       #expect(maxDifference(s.tokenLogProbs, lp) < 2e-3)
       #expect(maxDifference(s.selfCertainty, sc) < 2e-3)
     }
+    // A second call, overlapping and in another order, is served from the cache for the
+    // known items and computed for the new one; every item keeps its own statistics.
+    let again = try scorer.statistics([items[1], ("What is 3+3?", "Six."), items[0]])
+    #expect(again[0] == stats[1] && again[2] == stats[0])
+    let fresh = try CompletionScorer(model: lm, chat: true).statistics([("What is 3+3?", "Six.")])
+    #expect(maxDifference(again[1].tokenLogProbs, fresh[0].tokenLogProbs) < 1e-5)
   }
 
   /// The generator reports the same per-token log-probs and self-certainty during sampling

@@ -48,11 +48,30 @@ public struct CompletionScorer {
   public var chat: Bool
   /// Sequences per forward pass.
   public var batchSize: Int
+  /// Statistics already computed, shared by every copy of this scorer: several scores of
+  /// one model over the same items (log-prob, mean log-prob, self-certainty) cost one pass.
+  let cache = StatisticsCache()
 
   public init(model: LanguageModel, chat: Bool = true, batchSize: Int = 8) {
     self.model = model
     self.chat = chat
     self.batchSize = batchSize
+  }
+
+  /// Memoised ``CompletionStatistics`` keyed by prompt, completion and appended tokens.
+  final class StatisticsCache: @unchecked Sendable {
+    struct Key: Hashable {
+      var prompt: String
+      var completion: String
+      var suffix: [Int]
+    }
+    private var entries: [Key: CompletionStatistics] = [:]
+    private let lock = NSLock()
+
+    subscript(key: Key) -> CompletionStatistics? {
+      get { lock.withLock { entries[key] } }
+      set { lock.withLock { entries[key] = newValue } }
+    }
   }
 
   /// The prompt and completion token ids of one item.
@@ -72,6 +91,25 @@ public struct CompletionScorer {
   )
     throws -> [CompletionStatistics]
   {
+    let keys = items.map {
+      StatisticsCache.Key(prompt: $0.prompt, completion: $0.completion, suffix: suffix)
+    }
+    var out = keys.map { cache[$0] }
+    let missing = out.indices.filter { out[$0] == nil }
+    if !missing.isEmpty {
+      let computed = try computeStatistics(missing.map { items[$0] }, appending: suffix)
+      for (i, s) in zip(missing, computed) {
+        cache[keys[i]] = s
+        out[i] = s
+      }
+    }
+    return out.compactMap { $0 }  // every entry is filled by now
+  }
+
+  /// ``statistics(_:appending:)`` without the cache: one forward pass per batch.
+  func computeStatistics(
+    _ items: [(prompt: String, completion: String)], appending suffix: [Int]
+  ) throws -> [CompletionStatistics] {
     var out: [CompletionStatistics] = []
     let decoder = model.decoder
     let meanWeight = Self.meanRow(decoder.outputWeight.value)
