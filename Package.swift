@@ -23,6 +23,7 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+    .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
   ],
   targets: [
     .systemLibrary(
@@ -37,11 +38,15 @@ let package = Package(
     ),
     .target(name: "WhetNN", dependencies: ["WhetTensor"], swiftSettings: cpuFlags),
     .target(name: "WhetLM", dependencies: ["WhetNN", "WhetTensor"], swiftSettings: cpuFlags),
+    // Process start-up for the code sandbox (namespaces, mounts, cgroups), in C because it
+    // runs between fork and exec.
+    .target(name: "CSandbox", path: "Sources/CSandbox"),
     .target(
       name: "WhetRewards",
       dependencies: [
-        "WhetLM", "WhetNN", "WhetTensor",
+        "WhetLM", "WhetNN", "WhetTensor", "CSandbox",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "Crypto", package: "swift-crypto"),
       ],
       resources: [.copy("Judges/Templates")],
       swiftSettings: cpuFlags),
@@ -71,10 +76,10 @@ let package = Package(
       name: "WhetTensorTests", dependencies: ["WhetTensor", "TestSupport"], swiftSettings: cpuFlags),
     .testTarget(
       name: "WhetLMTests", dependencies: ["WhetLM", "WhetNN", "WhetTensor", "TestSupport"],
-      swiftSettings: cpuFlags),
+      exclude: ["Fixtures"], swiftSettings: cpuFlags),
     .testTarget(
       name: "WhetRewardsTests", dependencies: ["WhetRewards", "WhetLM", "TestSupport"],
-      swiftSettings: cpuFlags),
+      exclude: ["Fixtures"], swiftSettings: cpuFlags),
     .testTarget(
       name: "WhetEvalTests", dependencies: ["WhetEval", "WhetRewards", "TestSupport"],
       swiftSettings: cpuFlags),

@@ -53,7 +53,8 @@ public final class Linear: Module {
 /// weights (Q/K/V, or gate/up), giving their outputs side by side, `[N, Σ out]`. Biases and
 /// adapters are added in the same layout. Parameters keep their separate names.
 public func fusedLinear(_ x: Variable, _ layers: [Linear]) -> Variable {
-  let weight = layers.count == 1 ? layers[0].weight : concatenate(layers.map(\.weight), alongAxis: 0)
+  let weight =
+    layers.count == 1 ? layers[0].weight : concatenate(layers.map(\.weight), alongAxis: 0)
   var y = matmul(x, weight, transposeB: true)
   let biases = layers.compactMap(\.bias)
   if !biases.isEmpty {

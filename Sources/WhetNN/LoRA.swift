@@ -8,7 +8,10 @@ public struct LoRAConfiguration: Codable, Sendable, Equatable {
   /// Projection names to adapt, as PEFT's `target_modules` (`q_proj`, `v_proj`, …).
   public var targets: Set<String>
 
-  public init(rank: Int = 8, alpha: Float = 16, dropout: Float = 0, targets: Set<String> = ["q_proj", "v_proj"]) {
+  public init(
+    rank: Int = 8, alpha: Float = 16, dropout: Float = 0,
+    targets: Set<String> = ["q_proj", "v_proj"]
+  ) {
     self.rank = rank
     self.alpha = alpha
     self.dropout = dropout
@@ -32,9 +35,13 @@ public final class LoRAAdapter {
   public var generator: SeededGenerator
 
   /// PEFT's default init: `A` Kaiming-uniform (`U(−1/√in, 1/√in)`), `B = 0`.
-  public init(inputSize: Int, outputSize: Int, configuration c: LoRAConfiguration, rng: inout SeededGenerator) {
+  public init(
+    inputSize: Int, outputSize: Int, configuration c: LoRAConfiguration, rng: inout SeededGenerator
+  ) {
     precondition(c.rank > 0, "LoRA rank must be positive")
-    a = Variable(randomParameter(shape: [c.rank, inputSize], role: .linearWeight(inputSize: inputSize), using: &rng))
+    a = Variable(
+      randomParameter(
+        shape: [c.rank, inputSize], role: .linearWeight(inputSize: inputSize), using: &rng))
     b = Variable(.zeros([outputSize, c.rank]))
     scale = c.scale
     dropout = c.dropout
@@ -46,7 +53,8 @@ public final class LoRAAdapter {
   public func callAsFunction(_ x: Variable) -> Variable {
     var input = x
     if dropout > 0 && (a.isTracked || b.isTracked) {
-      input = WhetTensor.dropout(x, mask: .dropoutMask(x.shape, probability: dropout, using: &generator))
+      input = WhetTensor.dropout(
+        x, mask: .dropoutMask(x.shape, probability: dropout, using: &generator))
     }
     return matmul(matmul(input, a, transposeB: true), b, transposeB: true) * scale
   }
@@ -58,5 +66,7 @@ public final class LoRAAdapter {
     return y
   }
 
-  public var namedParameters: [(name: String, variable: Variable)] { [("lora_A.weight", a), ("lora_B.weight", b)] }
+  public var namedParameters: [(name: String, variable: Variable)] {
+    [("lora_A.weight", a), ("lora_B.weight", b)]
+  }
 }

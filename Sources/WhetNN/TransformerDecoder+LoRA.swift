@@ -22,7 +22,8 @@ extension TransformerDecoder {
   {
     for (name, layer) in projections where configuration.targets.contains(name) {
       layer.adapter = LoRAAdapter(
-        inputSize: layer.inputSize, outputSize: layer.outputSize, configuration: configuration, rng: &rng)
+        inputSize: layer.inputSize, outputSize: layer.outputSize, configuration: configuration,
+        rng: &rng)
     }
     return adapterParameters
   }

@@ -39,4 +39,3 @@ public enum Parallelism {
     return max(1, ProcessInfo.processInfo.activeProcessorCount)
   }()
 }
-

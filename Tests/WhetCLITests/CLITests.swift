@@ -109,6 +109,46 @@ import Testing
 
 /// The best-of-N pipeline end to end: tasks → sample → score → select → eval.
 @Suite struct PipelineCLITests {
+  /// The number a completion states, read without the product's verifier: the first number
+  /// after the last "answer is" / "answer:" (any case) if there is one, else the last number.
+  /// A number is ASCII digits with an optional decimal part, negative after a `-` that
+  /// starts the text or follows a space. `nil` when the text has no digit.
+  static func statedNumber(_ text: String) -> Double? {
+    let chars = Array(text)
+    func isDigit(_ i: Int) -> Bool { i < chars.count && chars[i].isASCII && chars[i].isNumber }
+    var numbers: [(start: Int, value: Double)] = []
+    var i = 0
+    while i < chars.count {
+      guard isDigit(i) else {
+        i += 1
+        continue
+      }
+      var j = i
+      while isDigit(j) { j += 1 }
+      if j < chars.count, chars[j] == ".", isDigit(j + 1) {
+        j += 1
+        while isDigit(j) { j += 1 }
+      }
+      let negative = i > 0 && chars[i - 1] == "-" && (i == 1 || chars[i - 2] == " ")
+      let magnitude = Double(String(chars[i..<j]))!
+      numbers.append((start: i, value: negative ? -magnitude : magnitude))
+      i = j
+    }
+    let lower = Array(text.lowercased())
+    var marker: Int? = nil
+    if lower.count == chars.count {
+      let phrases: [[Character]] = [Array("answer is"), Array("answer:")]
+      for phrase in phrases where phrase.count <= lower.count {
+        for start in 0...(lower.count - phrase.count)
+        where Array(lower[start..<(start + phrase.count)]) == phrase {
+          marker = max(marker ?? -1, start + phrase.count)
+        }
+      }
+    }
+    if let marker, let first = numbers.first(where: { $0.start >= marker }) { return first.value }
+    return numbers.last?.value
+  }
+
   func write(_ text: String, _ name: String) throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent(
       "whet-\(UUID().uuidString)-\(name)")
@@ -140,13 +180,35 @@ import Testing
     let eval = try CLITests.whet(["eval", "--data", scored.path])
     #expect(eval.status == 0, "\(eval.stderr)")
     let report = try #require(eval.json)
-    // With equal groups, mean pass@1 is the candidate accuracy; best-of-N by the verifier that
-    // decides correctness is pass@N.
-    let accuracy = try #require(report["accuracy"] as? Double)
-    #expect(abs((report["pass@1"] as? Double ?? .nan) - accuracy) < 1e-12)
+    // The expected figures, from the rows written above: each candidate is right when the
+    // number its completion states (read here by `statedNumber`, not by the `math` verifier)
+    // equals the task's `answer`. With c right of the 3 candidates of a query, pass@1 is c / 3
+    // and pass@3 is 1 when c > 0; best-of-N by `math` (1 for right, else 0 or no score) picks
+    // a right candidate exactly when there is one.
+    var rightPerQuery: [Int: Int] = [:]
+    for line in score.stdout.split(separator: "\n") {
+      let row = try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+      let completion = try #require(row["completion"] as? String)
+      let answer = try #require((row["answer"] as? String).flatMap { Double($0) })
+      let query = try #require(row["query"] as? Int)
+      let right = PipelineCLITests.statedNumber(completion) == answer
+      rightPerQuery[query, default: 0] += right ? 1 : 0
+      // `whet score`'s math verifier reads the same answer from the same text.
+      let math = (row["scores"] as? [String: Any])?["math"] as? Double
+      #expect(((math ?? 0) >= 0.5) == right, "\(completion.debugDescription), answer \(answer)")
+    }
+    let counts = rightPerQuery.values
+    #expect(counts.count == 2)
+    let expectedAccuracy = Double(counts.reduce(0, +)) / 6
+    let expectedPass1 = counts.reduce(0.0) { $0 + Double($1) / 3 } / 2
+    let expectedPass3 = Double(counts.filter { $0 > 0 }.count) / 2
+    #expect(abs((report["accuracy"] as? Double ?? .nan) - expectedAccuracy) < 1e-12)
+    #expect(abs((report["pass@1"] as? Double ?? .nan) - expectedPass1) < 1e-12)
+    #expect(abs((report["pass@3"] as? Double ?? .nan) - expectedPass3) < 1e-12)
     let best = try #require(report["best_of_n_accuracy"] as? [String: Double])
-    #expect(abs((best["math"] ?? .nan) - (report["pass@3"] as? Double ?? .nan)) < 1e-12)
+    #expect(abs((best["math"] ?? .nan) - expectedPass3) < 1e-12)
     #expect(report["queries"] as? Int == 2)
+    #expect(report["candidates"] as? Int == 6)
     // Agreement is a share of the other two candidates: 0, 0.5 or 1.
     for line in score.stdout.split(separator: "\n") {
       let row = try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])

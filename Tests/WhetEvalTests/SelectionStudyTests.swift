@@ -26,10 +26,13 @@ import WhetRewards
     // "4" wins query 0 (item 0, wrong), "7" wins query 1 (item 3, right).
     #expect(study.accuracy(of: "majority vote") == 0.5)
     #expect(study.accuracy(of: "pass@N (oracle)") == 1)
-    let weaver = try #require(study.methods.first { $0.kind == .weaver })
-    #expect(
-      weaver.accuracy
-        == (try CandidateSelection.accuracy(selected: study.weaver.selected, correct: correct)))
+    // Weaver with the majority-vote label model. Both sources are kept (positive rates 3/6 and
+    // 4/6 lie inside (0.1, 0.9)). a and b disagree on every item but item 4 (both 1), so the
+    // posteriors are 0.5 0.5 0.5 0.5 1 0.5: query 0 is a three-way tie → item 0 (wrong),
+    // query 1 → item 4 (wrong). Weaver scores 0 of 2.
+    #expect(study.weaver.scores == [0.5, 0.5, 0.5, 0.5, 1, 0.5])
+    #expect(study.weaver.selected == [0, 4])
+    #expect(study.accuracy(of: "Weaver (majority_vote)") == 0)
     #expect(study.methods.map(\.kind).last == .ceiling)
     let a = try #require(study.verifiers.first { $0.name == "a" })
     let b = try #require(study.verifiers.first { $0.name == "b" })
@@ -37,8 +40,57 @@ import WhetRewards
     #expect(b.trueAccuracy == 0)
     #expect(a.positiveRate == 0.5)
     #expect(abs(b.positiveRate! - 4.0 / 6) < 1e-12)
-    #expect(a.kept && b.kept && a.estimatedAccuracy != nil)
+    #expect(a.kept && b.kept)
+    // Estimated accuracy = expected agreement with those posteriors q. a votes 1 on items
+    // 1, 3, 4 (q = 0.5, 0.5, 1: 2) and 0 on items 0, 2, 5 (1 − q = 0.5 each: 1.5) → 3.5 / 6.
+    // b votes 1 on items 0, 2, 4, 5 (0.5 + 0.5 + 1 + 0.5 = 2.5) and 0 on 1, 3 (1) → 3.5 / 6.
+    #expect(abs(a.estimatedAccuracy! - 7.0 / 12) < 1e-12)
+    #expect(abs(b.estimatedAccuracy! - 7.0 / 12) < 1e-12)
+    // The estimated balance is the mean posterior: (5 × 0.5 + 1) / 6 = 7 / 12.
+    #expect(abs(study.weaver.fitted.classBalance - 7.0 / 12) < 1e-12)
     #expect(abs(study.correctShare - 2.0 / 6) < 1e-12)
+  }
+
+  /// The same queries with a third, perfect verifier c: now the majority label model breaks
+  /// every tie, and every figure is again worked out by hand.
+  @Test func weaverWithThreeVerifiersByHand() throws {
+    let groups = QueryGroups(queryOfItem: [0, 0, 0, 1, 1, 1])
+    let correct = [false, true, false, true, false, false]
+    // Votes after min–max and threshold 0.5 (a's scores span [0, 0.9]; b and c are 0/1):
+    //   item:  0 1 2 3 4 5
+    //   a:     0 1 0 1 1 0   (0.11 1 0.22 0.89 0.56 0)
+    //   b:     1 0 1 0 1 1
+    //   c:     0 1 0 1 0 0   (exactly the truth)
+    // Positive rates 3/6, 4/6, 2/6: all kept. Majority per item: 0 1 0 1 1 0.
+    let matrix = ScoreMatrix(
+      sources: ["a", "b", "c"],
+      values: [
+        [0.1, 1, 0], [0.9, 0, 1], [0.2, 1, 0], [0.8, 0, 1], [0.5, 1, 0], [0.0, 1, 0],
+      ])
+    let study = try SelectionStudy(
+      correct: correct, groups: groups, scores: matrix, answers: [nil, nil, nil, nil, nil, nil],
+      pipeline: WeaverPipeline(labelModel: MajorityVoteModel()))
+    #expect(study.weaver.dropped.isEmpty)
+    #expect(study.weaver.scores == [0, 1, 0, 1, 1, 0])
+    // Query 0: item 1 is the only 1 (right). Query 1: items 3 and 4 tie at 1 → item 3 (right).
+    #expect(study.weaver.selected == [1, 3])
+    #expect(study.accuracy(of: "Weaver (majority_vote)") == 1)
+    // Best of N on the raw scores (ties → lowest index): a 0.1 0.9 0.2 | 0.8 0.5 0.0 picks
+    // items 1 and 3 (right); b 1 0 1 | 0 1 1 picks items 0 and 4 (wrong); c picks 1 and 3.
+    #expect(study.accuracy(of: "best of N by a") == 1)
+    #expect(study.accuracy(of: "best of N by b") == 0)
+    #expect(study.accuracy(of: "best of N by c") == 1)
+    let byName = Dictionary(uniqueKeysWithValues: study.verifiers.map { ($0.name, $0) })
+    // Agreement with the majority labels 0 1 0 1 1 0: a agrees on all 6; b only on item 4
+    // (1/6); c on all but item 4 (5/6). Against the truth 0 1 0 1 0 0: a 5/6, b 0, c 1.
+    #expect(abs((byName["a"]?.estimatedAccuracy ?? .nan) - 1) < 1e-12)
+    #expect(abs((byName["b"]?.estimatedAccuracy ?? .nan) - 1.0 / 6) < 1e-12)
+    #expect(abs((byName["c"]?.estimatedAccuracy ?? .nan) - 5.0 / 6) < 1e-12)
+    #expect(abs((byName["a"]?.trueAccuracy ?? .nan) - 5.0 / 6) < 1e-12)
+    #expect(byName["b"]?.trueAccuracy == 0)
+    #expect(byName["c"]?.trueAccuracy == 1)
+    // Mean posterior: 3 / 6.
+    #expect(study.weaver.fitted.classBalance == 0.5)
   }
 
   @Test func rejectsMisalignedInputs() {

@@ -118,22 +118,36 @@ import WhetTensor
     #expect(others.contains { $0 != alone.tokens })
   }
 
+  /// Each way of stopping, on inputs where the reason is known in advance.
   @Test func stopsOnMaxTokensAndStopStrings() throws {
     let model = Self.model()
-    let g = Self.generator(model)
-    let out = try g.generate(prompts: [[3, 5]], parameters: .greedy(maxTokens: 3))[0]
-    #expect(out.tokens.count <= 3)
-    if out.finishReason == .length { #expect(out.tokens.count == 3) }
-    // Stop at the first comma of the rendered ids: the text is cut before it.
+    let render: ([Int]) -> String = { $0.map(String.init).joined(separator: ",") }
+    // No stop token: the row can only end on length, after exactly maxTokens tokens, and the
+    // first of them is the argmax of a full forward pass of the prompt.
+    let noStop = Generator(model: model, stopTokens: [], detokenize: render)
+    let logits = model.lastPositionLogits(tokens: [3, 5], batch: 1).scalars
+    let first = logits.indices.max { logits[$0] < logits[$1] }!
+    let out = try noStop.generate(prompts: [[3, 5]], parameters: .greedy(maxTokens: 3))[0]
+    #expect(out.finishReason == .length)
+    #expect(out.tokens.count == 3)
+    #expect(out.tokens.first == first)
+    #expect(out.text == render(out.tokens))
+    // Every id is a stop token: the very first pick ends the row, and it is not returned.
+    let allStop = Generator(model: model, stopTokens: Set(0..<23), detokenize: render)
+    let eos = try allStop.generate(prompts: [[3, 5]], parameters: .greedy(maxTokens: 3))[0]
+    #expect(eos.finishReason == .endOfSequence)
+    #expect(eos.tokens.isEmpty && eos.logProbs.isEmpty && eos.text.isEmpty)
+    // Stop at the first comma of the rendered ids: one id renders without a comma and two
+    // render as "a,b", so the row stops after its second token with the text cut to "a".
     var p = SamplingParameters.greedy(maxTokens: 6)
     p.stopStrings = [","]
-    let stopped = try g.generate(prompts: [[3, 5]], parameters: p)[0]
-    if stopped.finishReason == .stopString {
-      #expect(!stopped.text.contains(","))
-      #expect(stopped.tokens.count == 2)
-    }
+    let stopped = try noStop.generate(prompts: [[3, 5]], parameters: p)[0]
+    #expect(stopped.finishReason == .stopString)
+    #expect(stopped.tokens.count == 2)
+    #expect(stopped.tokens == Array(out.tokens.prefix(2)))  // same greedy path
+    #expect(stopped.text == String(first))
     #expect(throws: GenerationError.emptyPrompt(row: 1)) {
-      try g.generate(prompts: [[1], []], parameters: p)
+      try noStop.generate(prompts: [[1], []], parameters: p)
     }
   }
 

@@ -14,11 +14,13 @@ import WhetTensor
     var config: [String: Any] = [
       "model_type": "llama", "vocab_size": 19, "hidden_size": 16, "num_hidden_layers": 2,
       "num_attention_heads": 4, "num_key_value_heads": 2, "intermediate_size": 24,
-      "rope_theta": 500.0, "rms_norm_eps": 1e-5, "tie_word_embeddings": false, "rope_scaling": NSNull(),
+      "rope_theta": 500.0, "rms_norm_eps": 1e-5, "tie_word_embeddings": false,
+      "rope_scaling": NSNull(),
     ]
     config.merge(fields) { _, new in new }
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    try JSONSerialization.data(withJSONObject: config).write(to: dir.appendingPathComponent("config.json"))
+    try JSONSerialization.data(withJSONObject: config).write(
+      to: dir.appendingPathComponent("config.json"))
   }
 
   /// A random model written as two safetensors shards plus an index loads back identically.
@@ -36,7 +38,8 @@ import WhetTensor
     var weightMap: [String: String] = [:]
     for (i, part) in [Array(named[..<half]), Array(named[half...])].enumerated() {
       let file = "model-0000\(i + 1)-of-00002.safetensors"
-      try SafetensorsFile.write(part.map { ($0.name, $0.variable.value) }, to: dir.appendingPathComponent(file))
+      try SafetensorsFile.write(
+        part.map { ($0.name, $0.variable.value) }, to: dir.appendingPathComponent(file))
       for p in part { weightMap[p.name] = file }
     }
     try JSONSerialization.data(withJSONObject: ["weight_map": weightMap]).write(
@@ -65,10 +68,12 @@ import WhetTensor
     ) { try HFModelLoader.decoder(directory: dir) }
     // A weight of the wrong shape is named with both shapes.
     try SafetensorsFile.write(
-      [("model.embed_tokens.weight", Tensor.zeros([19, 8]))], to: dir.appendingPathComponent("model.safetensors"))
+      [("model.embed_tokens.weight", Tensor.zeros([19, 8]))],
+      to: dir.appendingPathComponent("model.safetensors"))
     #expect(
       throws: ModelLoadError.shapeMismatch(
-        file: "model.safetensors", tensor: "model.embed_tokens.weight", expected: [19, 16], found: [19, 8])
+        file: "model.safetensors", tensor: "model.embed_tokens.weight", expected: [19, 16],
+        found: [19, 8])
     ) { try HFModelLoader.decoder(directory: dir) }
   }
 }

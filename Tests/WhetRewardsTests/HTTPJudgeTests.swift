@@ -1,7 +1,8 @@
 import Foundation
 import TestSupport
 import Testing
-import WhetRewards
+
+@testable import WhetRewards
 
 /// The HTTP backend against a local mock endpoint (`Fixtures/mock_openai.py`).
 @Suite(.serialized) struct HTTPJudgeTests {
@@ -76,5 +77,18 @@ import WhetRewards
     let backend = HTTPJudgeBackend(
       baseURL: "http://127.0.0.1:9/v1", model: "m", timeoutSeconds: 1, retries: 1)
     await #expect(throws: JudgeError.self) { try await backend.complete(["x"], maxTokens: 4) }
+  }
+
+  /// Digests from `sha256sum` (coreutils): the NIST "abc" vector and a full request.
+  @Test func cacheKeyIsTheSHA256OfTheWholeRequest() {
+    #expect(
+      HTTPJudgeBackend.cacheKey("abc")
+        == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    let request =
+      "http://127.0.0.1:9/v1/chat/completions\n"
+      + #"{"max_tokens":4,"messages":[{"content":"Is 2+2=4?","role":"user"}],"model":"m","temperature":0}"#
+    #expect(
+      HTTPJudgeBackend.cacheKey(request)
+        == "c51e0fac669afd1efbc4fc7ae2425c1a919ec5da191def611514df8edebff432")
   }
 }

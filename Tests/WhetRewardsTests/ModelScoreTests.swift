@@ -81,7 +81,41 @@ import WhetTensor
     }
   }
 
-  @Test func lastTokenRatioAndRewardHead() async throws {
+  /// The implicit reward `β·(log π(y|x) − log π_ref(y|x))` against log-probs computed here
+  /// from full-vocabulary softmaxes (``naive(_:prompt:completion:)``) of two different models:
+  /// the policy is the default model, the reference a second copy whose final RMSNorm scale is
+  /// halved. Halving that scale halves every logit, so the reference is the policy at
+  /// temperature 2. The completion is the policy's greedy answer (transformers' reference
+  /// continuation), and a temperature above 1 lowers the probability of the top token, so
+  /// every token's `log π − log π_ref` is positive: the expected reward is clearly above 0.
+  @Test func implicitRewardMatchesFullSoftmaxLogProbsOfTwoModels() async throws {
+    let lm = try #require(Self.model, "\(Self.missing)")
+    let reference = try LanguageModel.load(Fixtures.defaultModel.path)
+    reference.decoder.norm.weight.value.scale(by: 0.5)
+    let policy = CompletionScorer(model: lm)
+    let item = ScoringItem(
+      prompt: "What is the capital of France?", completion: "The capital of France is Paris.")
+    let t = try policy.tokens(prompt: item.prompt, completion: item.completion)
+    let policyLogProbs = Self.naive(lm, prompt: t.prompt, completion: t.completion).lp
+    let referenceLogProbs = Self.naive(reference, prompt: t.prompt, completion: t.completion).lp
+    let beta = 0.5
+    let expected =
+      beta
+      * (policyLogProbs.reduce(0.0) { $0 + Double($1) }
+        - referenceLogProbs.reduce(0.0) { $0 + Double($1) })
+    // Each token's log-prob agrees with the full softmax within 2e-3 (see
+    // `statisticsMatchFullSoftmax`): at most 2 × count × 2e-3 over both sums, times β.
+    let tolerance = beta * 2 * Double(t.completion.count) * 2e-3
+    #expect(!t.completion.isEmpty)
+    #expect(expected > 10 * tolerance, "the two models must differ: \(expected)")
+    let ratio = try await LogRatioSource.implicitReward(
+      policy: policy, reference: CompletionScorer(model: reference), beta: beta
+    ).score([item])
+    let reward = try #require(ratio.first?.value)
+    #expect(abs(reward - expected) < tolerance, "\(reward) vs \(expected)")
+  }
+
+  @Test func lastTokenRewardAndRewardHead() async throws {
     let lm = try #require(Self.model, "\(Self.missing)")
     let scorer = CompletionScorer(model: lm)
     let item = ScoringItem(prompt: "What is the capital of France?", completion: "Paris.")
@@ -91,11 +125,6 @@ import WhetTensor
     let laser = try await LastTokenRewardSource(scorer: scorer, token: end, beta: 2, offset: -1)
       .score([item])
     #expect(abs((laser[0].value ?? .nan) - 2 * (Double(expected) + 1)) < 4e-3)
-    // A model against itself: the implicit reward is exactly 0.
-    let ratio = try await LogRatioSource.implicitReward(
-      policy: scorer, reference: scorer, beta: 0.1
-    ).score([item])
-    #expect(ratio[0] == .value(0))
     // A head that reads hidden unit 3 of the last token: r = h[3] + 0.5.
     let c = lm.decoder.config.hiddenSize
     var w = Tensor.zeros([c])

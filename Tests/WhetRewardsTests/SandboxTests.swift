@@ -71,25 +71,23 @@ private let ceiling = limits.wallClockSeconds + 1.5
   @Test func networkIsUnavailable() throws {
     let code = "import socket\nsocket.create_connection(('1.1.1.1', 80), timeout=2)\n"
     let result = try sandbox.run(solution: code, tests: ["assert True"])
-    guard case .error(let message) = result.outcome else {
-      Issue.record("expected an error, got \(result)")
-      return
-    }
-    #expect(
-      message.contains("unreachable") || message.contains("disabled in the sandbox"), "\(message)")
+    #expect(result.isolation.namespaces)
+    #expect(result.outcome == .error("OSError: [Errno 101] Network is unreachable"), "\(result)")
     #expect(result.elapsedSeconds < ceiling)
-    // The fallback (socket block) on its own.
-    let blocked = try PythonSandbox(limits: limits, networkIsolation: .pythonSocketBlock).run(
+    // Without namespaces, only the Python-level socket block stands in the way.
+    let blocked = try PythonSandbox(limits: limits, isolationPolicy: .disabled).run(
       solution: code, tests: ["assert True"])
-    #expect(blocked.networkIsolation == .pythonSocketBlock)
+    #expect(!blocked.isolation.namespaces)
     #expect(
       blocked.outcome == .error("PermissionError: network access is disabled in the sandbox"),
       "\(blocked)")
   }
 
   @Test func earlyExitDoesNotPass() throws {
+    // Each would pass if the exit were taken for success: the function below it is right.
     for exit in ["import os\nos._exit(0)\n", "import sys\nsys.exit(0)\n", "exit()\n"] {
-      let result = try sandbox.run(solution: exit, tests: ["assert False"])
+      let result = try sandbox.run(
+        solution: exit + "def one():\n    return 1\n", tests: ["assert one() == 1"])
       #expect(!result.outcome.isPassed, "\(exit): \(result)")
       #expect(result.score() == 0)
     }
@@ -102,14 +100,12 @@ private let ceiling = limits.wallClockSeconds + 1.5
     #expect(result.stdout.utf8.count <= limits.outputBytes)
   }
 
-  @Test func runsInAFreshDirectoryThatIsRemoved() throws {
+  @Test func unisolatedRunsUseAScratchDirectoryThatIsRemoved() throws {
     let code = "import os\nWHERE = os.getcwd()\nopen('scratch.txt', 'w').write('hi')\n"
-    let result = try sandbox.run(
-      solution: code, tests: ["print(WHERE)", "assert os.listdir('.') != []"])
+    let result = try PythonSandbox(limits: limits, isolationPolicy: .disabled).run(
+      solution: code, tests: ["assert WHERE.split('/')[-1].startswith('whet-sandbox-')"])
     #expect(result.outcome == .passed, "\(result)")
-    let directory = result.stdout.split(separator: "\n").first.map(String.init) ?? ""
-    #expect(directory.contains("whet-sandbox-"), "\(result)")
-    #expect(!FileManager.default.fileExists(atPath: directory))
+    #expect(!result.isolation.namespaces)
   }
 
   @Test func syntaxErrorIsAnError() throws {

@@ -50,15 +50,21 @@ struct HFConfiguration: Decodable {
   func configuration(file: String) throws -> TransformerConfiguration {
     let type = modelType ?? "llama"
     guard Self.supportedTypes.contains(type) else {
-      throw ModelLoadError.unsupported(file: file, reason: "model_type '\(type)' (supported: \(Self.supportedTypes.joined(separator: ", ")))")
+      throw ModelLoadError.unsupported(
+        file: file,
+        reason: "model_type '\(type)' (supported: \(Self.supportedTypes.joined(separator: ", ")))")
     }
     if hasRopeScaling { throw ModelLoadError.unsupported(file: file, reason: "rope_scaling") }
     if let headDim, headDim * numAttentionHeads != hiddenSize {
-      throw ModelLoadError.unsupported(file: file, reason: "head_dim \(headDim) × \(numAttentionHeads) heads ≠ hidden_size \(hiddenSize)")
+      throw ModelLoadError.unsupported(
+        file: file,
+        reason: "head_dim \(headDim) × \(numAttentionHeads) heads ≠ hidden_size \(hiddenSize)")
     }
     let heads = numAttentionHeads, kv = numKeyValueHeads ?? numAttentionHeads
     guard heads > 0, kv > 0, hiddenSize % heads == 0, heads % kv == 0 else {
-      throw ModelLoadError.invalidConfiguration(file: file, reason: "\(heads) heads and \(kv) kv heads do not divide hidden_size \(hiddenSize)")
+      throw ModelLoadError.invalidConfiguration(
+        file: file,
+        reason: "\(heads) heads and \(kv) kv heads do not divide hidden_size \(hiddenSize)")
     }
     return TransformerConfiguration(
       vocabularySize: vocabSize, hiddenSize: hiddenSize, layerCount: numHiddenLayers, heads: heads,

@@ -24,15 +24,18 @@ public enum HFModelLoader {
     return try TransformerDecoder(config) { name, shape, _ in
       // Some checkpoints omit the "model." prefix.
       let candidates = [name, name.hasPrefix("model.") ? String(name.dropFirst(6)) : name]
-      guard let key = candidates.first(where: { shards[$0] != nil }), let fileName = shards[key] else {
+      guard let key = candidates.first(where: { shards[$0] != nil }), let fileName = shards[key]
+      else {
         throw ModelLoadError.missingWeight(file: directory.path, tensor: name)
       }
       if opened[fileName] == nil {
-        opened[fileName] = try SafetensorsFile(contentsOf: directory.appendingPathComponent(fileName))
+        opened[fileName] = try SafetensorsFile(
+          contentsOf: directory.appendingPathComponent(fileName))
       }
       let t = try opened[fileName]!.tensor(key)
       guard t.shape == shape else {
-        throw ModelLoadError.shapeMismatch(file: fileName, tensor: key, expected: shape, found: t.shape)
+        throw ModelLoadError.shapeMismatch(
+          file: fileName, tensor: key, expected: shape, found: t.shape)
       }
       return t
     }
@@ -42,16 +45,20 @@ public enum HFModelLoader {
   static func weightFiles(_ directory: URL) throws -> [String: String] {
     let index = directory.appendingPathComponent("model.safetensors.index.json")
     if FileManager.default.fileExists(atPath: index.path) {
-      guard let object = try? JSONSerialization.jsonObject(with: Data(contentsOf: index)) as? [String: Any],
+      guard
+        let object = try? JSONSerialization.jsonObject(with: Data(contentsOf: index))
+          as? [String: Any],
         let map = object["weight_map"] as? [String: String]
       else {
-        throw ModelLoadError.invalidConfiguration(file: index.path, reason: "no weight_map of strings")
+        throw ModelLoadError.invalidConfiguration(
+          file: index.path, reason: "no weight_map of strings")
       }
       return map
     }
     let single = directory.appendingPathComponent("model.safetensors")
     guard FileManager.default.fileExists(atPath: single.path) else {
-      throw ModelLoadError.missingFile(directory: directory.path, file: "model.safetensors or model.safetensors.index.json")
+      throw ModelLoadError.missingFile(
+        directory: directory.path, file: "model.safetensors or model.safetensors.index.json")
     }
     let file = try SafetensorsFile(contentsOf: single)
     return Dictionary(uniqueKeysWithValues: file.names.map { ($0, "model.safetensors") })

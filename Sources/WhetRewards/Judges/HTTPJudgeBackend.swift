@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Crypto
 import Foundation
 import NIOCore
 
@@ -168,13 +169,9 @@ public struct HTTPJudgeBackend: JudgeBackend {
     return yes + no > 0 ? yes / (yes + no) : nil
   }
 
-  /// A 128-bit FNV-1a digest of `text` (two 64-bit lanes), as hex: the cache file name.
+  /// The cache file name: the SHA-256 of `text` (the endpoint, a newline and the request
+  /// body with sorted keys, i.e. everything that decides the reply), as lowercase hex.
   static func cacheKey(_ text: String) -> String {
-    var a: UInt64 = 0xcbf2_9ce4_8422_2325, b: UInt64 = 0x8422_2325_cbf2_9ce4
-    for byte in text.utf8 {
-      a = (a ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
-      b = (b ^ UInt64(byte ^ 0x5A)) &* 0x0000_0100_0000_01B3
-    }
-    return String(a, radix: 16) + String(b, radix: 16)
+    SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
   }
 }

@@ -4,7 +4,9 @@ import Foundation
 /// reply. With the bundled `pointwise_additive` template this is the additive 0–5 rubric of
 /// Self-Rewarding Language Models (Yuan et al. 2024); with `rubric` and a `rubric` column it is
 /// rubric-conditioned grading (Prometheus style, Kim et al. 2024). Replies without a score
-/// abstain, with the reply's start as the reason.
+/// abstain, with the reply's start as the reason; so does a score outside ``range``
+/// (reason `out of range: …`), rather than being clamped into it. A contentless completion
+/// (``ContentCheck``) gets `range.lowerBound` without a model call.
 public struct PointwiseJudge: RewardSource {
   public let name: String
   public let backend: any JudgeBackend
@@ -12,25 +14,43 @@ public struct PointwiseJudge: RewardSource {
   /// Text used for `{{rubric}}` when the item has no `rubric` column.
   public var rubric: String
   public var maxTokens: Int
+  /// The scores the rubric allows (0–5 for the additive rubric, 1–5 for `rubric`).
+  public var range: ClosedRange<Double>
+  /// Apply ``ContentCheck`` before asking the model.
+  public var checksContent: Bool
 
   public init(
     name: String, backend: any JudgeBackend, prompt: JudgePrompt, rubric: String = "",
-    maxTokens: Int = 160
+    maxTokens: Int = 160, range: ClosedRange<Double> = 0...5, checksContent: Bool = true
   ) {
     self.name = name
     self.backend = backend
     self.prompt = prompt
     self.rubric = rubric
     self.maxTokens = maxTokens
+    self.range = range
+    self.checksContent = checksContent
   }
 
+  /// Only the placeholders the template names.
+  public var columnsRead: Set<String> { prompt.columnsRead }
+
   public func score(_ items: [ScoringItem]) async throws -> [Score] {
-    let prompts = items.map { prompt.render($0, defaults: ["rubric": rubric]) }
-    return try await backend.complete(prompts, maxTokens: maxTokens).map { reply in
-      guard let s = Self.parseScore(reply) else {
-        return .abstain(reason: "no score in reply: \(reply.prefix(60).debugDescription)")
+    let range = self.range
+    return try await prompt.judge(
+      items, defaults: ["rubric": rubric], checksContent: checksContent,
+      contentless: range.lowerBound
+    ) { prompts in
+      try await backend.complete(prompts, maxTokens: maxTokens).map { reply in
+        guard let s = Self.parseScore(reply) else {
+          return .abstain(reason: "no score in reply: \(reply.prefix(60).debugDescription)")
+        }
+        guard range.contains(s) else {
+          return .abstain(
+            reason: "out of range: score \(s) outside \(range.lowerBound)–\(range.upperBound)")
+        }
+        return .value(s)
       }
-      return .value(s)
     }
   }
 
@@ -46,20 +66,34 @@ public struct PointwiseJudge: RewardSource {
 }
 
 /// A yes/no correctness judge scored by `P(yes)` (or the reply's first word when the backend
-/// cannot see probabilities).
+/// cannot see probabilities). A contentless completion (``ContentCheck``) scores 0 without a
+/// model call.
 public struct CorrectnessJudge: RewardSource {
   public let name: String
   public let backend: any JudgeBackend
   public let prompt: JudgePrompt
+  /// Apply ``ContentCheck`` before asking the model.
+  public var checksContent: Bool
 
-  public init(name: String, backend: any JudgeBackend, prompt: JudgePrompt) {
+  public init(
+    name: String, backend: any JudgeBackend, prompt: JudgePrompt, checksContent: Bool = true
+  ) {
     self.name = name
     self.backend = backend
     self.prompt = prompt
+    self.checksContent = checksContent
   }
 
+  /// Only the placeholders the template names.
+  public var columnsRead: Set<String> { prompt.columnsRead }
+
   public func score(_ items: [ScoringItem]) async throws -> [Score] {
-    let prompts = items.map { prompt.render($0) }
+    try await prompt.judge(items, checksContent: checksContent, contentless: 0) { prompts in
+      try await yesScores(prompts)
+    }
+  }
+
+  private func yesScores(_ prompts: [String]) async throws -> [Score] {
     let probabilities = try await backend.yesProbability(prompts)
     var out: [Score] = []
     var fallback: [Int] = []
@@ -106,9 +140,11 @@ public struct PairwiseJudge: Sendable {
   public func compare(_ pairs: [(prompt: String, first: String, second: String)]) async throws
     -> [PairVerdict]
   {
-    let forward = pairs.map { prompt.render(["prompt": $0.prompt, "a": $0.first, "b": $0.second]) }
-    let backward = pairs.map {
-      prompt.render(["prompt": $0.prompt, "a": $0.second, "b": $0.first])
+    let forward = try pairs.map {
+      try prompt.render(["prompt": $0.prompt, "a": $0.first, "b": $0.second])
+    }
+    let backward = try pairs.map {
+      try prompt.render(["prompt": $0.prompt, "a": $0.second, "b": $0.first])
     }
     let replies = try await backend.complete(forward + backward, maxTokens: 4)
     func letter(_ s: String) -> Character? {
@@ -122,5 +158,38 @@ public struct PairwiseJudge: Sendable {
       default: return .inconsistent
       }
     }
+  }
+}
+
+extension JudgePrompt {
+  /// The columns a judge with this template reads: its placeholders other than the prompt and
+  /// the completion.
+  public var columnsRead: Set<String> { Set(placeholders).subtracting(["prompt", "completion"]) }
+
+  /// Renders each item and asks `ask` about the rendered ones: an item whose template needs a
+  /// column it lacks abstains, and (with `checksContent`) a contentless completion gets
+  /// `contentless` without being asked.
+  func judge(
+    _ items: [ScoringItem], defaults: [String: String] = [:], checksContent: Bool,
+    contentless: Double, ask: ([String]) async throws -> [Score]
+  ) async throws -> [Score] {
+    var out = [Score](repeating: .abstain(reason: "not judged"), count: items.count)
+    var asked: [Int] = []
+    var prompts: [String] = []
+    for (i, item) in items.enumerated() {
+      if checksContent, ContentCheck.isContentless(item.completion) {
+        out[i] = .value(contentless)
+        continue
+      }
+      do {
+        prompts.append(try render(item, defaults: defaults))
+        asked.append(i)
+      } catch {
+        out[i] = .abstain(reason: "\(error)")
+      }
+    }
+    guard !prompts.isEmpty else { return out }
+    for (i, score) in zip(asked, try await ask(prompts)) { out[i] = score }
+    return out
   }
 }

@@ -23,16 +23,6 @@ public enum SandboxOutcome: Sendable, Equatable {
   public var isPassed: Bool { self == .passed }
 }
 
-/// How network access was taken away for a run.
-public enum NetworkIsolationMethod: String, Sendable, Equatable {
-  /// `unshare --net --pid`: a fresh network namespace with no usable interface (even
-  /// loopback is down) and a PID namespace whose processes all die with its first process.
-  case namespaces
-  /// A Python preamble replacing `socket.socket` and `socket.getaddrinfo` with functions that
-  /// raise `PermissionError`. Stops ordinary library code, not deliberate use of `_socket`.
-  case pythonSocketBlock
-}
-
 /// The structured result of one sandboxed run.
 public struct SandboxResult: Sendable, Equatable {
   /// How the run ended.
@@ -42,25 +32,25 @@ public struct SandboxResult: Sendable, Equatable {
   public var testsPassed: Int
   /// Top-level test statements run.
   public var testsTotal: Int
-  /// The process's exit status, when it exited normally.
+  /// The solution process's exit status, when it exited by itself.
   public var exitStatus: Int32?
   /// The signal that ended it, when it was killed.
   public var signal: Int32?
-  /// Standard output (harness report lines removed), at most ``SandboxLimits/outputBytes``.
+  /// The solution's standard output, at most ``SandboxLimits/outputBytes``.
   public var stdout: String
-  /// The last part of standard error (the end of a traceback), at most 2,000 characters.
+  /// The last part of the solution's standard error, then one line per test that did not
+  /// pass, at most 2,000 characters.
   public var stderrExcerpt: String
   /// Wall-clock time from spawn to the end of the run.
   public var elapsedSeconds: Double
-  /// How network access was removed.
-  public var networkIsolation: NetworkIsolationMethod
+  /// What kept the run apart from the machine and other runs.
+  public var isolation: SandboxIsolation
 
   /// A result; the sandbox builds these, tests may too.
   public init(
     outcome: SandboxOutcome, testsPassed: Int = 0, testsTotal: Int = 0, exitStatus: Int32? = nil,
     signal: Int32? = nil, stdout: String = "", stderrExcerpt: String = "",
-    elapsedSeconds: Double = 0,
-    networkIsolation: NetworkIsolationMethod = .pythonSocketBlock
+    elapsedSeconds: Double = 0, isolation: SandboxIsolation = .none
   ) {
     self.outcome = outcome
     self.testsPassed = testsPassed
@@ -70,7 +60,7 @@ public struct SandboxResult: Sendable, Equatable {
     self.stdout = stdout
     self.stderrExcerpt = stderrExcerpt
     self.elapsedSeconds = elapsedSeconds
-    self.networkIsolation = networkIsolation
+    self.isolation = isolation
   }
 
   /// 1 when the tests passed, else 0; with `partialCredit`, a run whose tests merely failed

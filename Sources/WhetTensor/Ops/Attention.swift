@@ -61,7 +61,8 @@ extension Tensor {
           v.withUnsafeBufferPointer { pv in
             // Decoding attends one query per head: too little work to hand to another thread.
             let work = g.t * g.s * g.d
-            parallelFor(g.b * g.h, minimumPerTask: max(1, 32_768 / max(work, 1)), tasksPerWorker: 1) { tasks in
+            parallelFor(g.b * g.h, minimumPerTask: max(1, 32_768 / max(work, 1)), tasksPerWorker: 1)
+            { tasks in
               withWorkspace(g.s) { scratch in
                 for task in tasks {
                   let bi = task / g.h, hi = task % g.h, kh = hi / g.group

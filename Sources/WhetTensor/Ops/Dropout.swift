@@ -3,7 +3,9 @@
 
 extension Tensor {
   /// A mask of `0` and `1/(1−p)` drawn from `rng`.
-  public static func dropoutMask(_ shape: [Int], probability p: Float, using rng: inout SeededGenerator) -> Tensor {
+  public static func dropoutMask(
+    _ shape: [Int], probability p: Float, using rng: inout SeededGenerator
+  ) -> Tensor {
     precondition(p >= 0 && p < 1, "dropout probability must be in [0, 1)")
     let keep = 1 / (1 - p)
     return Tensor(shape: shape) { out in
