@@ -32,6 +32,10 @@ public enum Score: Sendable, Equatable {
 public protocol RewardSource: Sendable {
   /// A stable name such as `math`, `judge:local`, `self-certainty`.
   var name: String { get }
+  /// The item columns the source reads besides the prompt and the completion (`answer` for
+  /// `math`, `tests` for `code`, the placeholders of a judge's template). Label-free methods
+  /// refuse a source that reads the ground-truth column (``LabelFreeCheck``).
+  var columnsRead: Set<String> { get }
   /// One score per item, in order.
   func score(_ items: [ScoringItem]) async throws -> [Score]
 }
@@ -39,10 +43,15 @@ public protocol RewardSource: Sendable {
 /// A source made of a synchronous per-item function (most verifiers).
 public struct FunctionSource: RewardSource {
   public let name: String
+  public let columnsRead: Set<String>
   let function: @Sendable (ScoringItem) -> Score
 
-  public init(name: String, _ function: @escaping @Sendable (ScoringItem) -> Score) {
+  /// A source from `function`, which reads the item columns `columnsRead`.
+  public init(
+    name: String, columnsRead: Set<String>, _ function: @escaping @Sendable (ScoringItem) -> Score
+  ) {
     self.name = name
+    self.columnsRead = columnsRead
     self.function = function
   }
 

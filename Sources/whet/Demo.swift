@@ -91,6 +91,7 @@ struct Demo: AsyncParsableCommand {
     let judge = CorrectnessJudge(
       name: "self-judge", backend: LocalJudgeBackend(model: lm),
       prompt: try JudgePrompt.bundled("correctness_yes_no"))
+    try LabelFreeCheck.check([judge, AnswerFormatVerifier()], method: "weaver")
     let judged = try await timed("self-judge") {
       try await scoreInBatches(judge, blind, label: "self-judge")
     }
@@ -137,18 +138,26 @@ struct Demo: AsyncParsableCommand {
     for i in rows.indices { rows[i]["p_correct"] = .number(study.weaver.scores[i]) }
     try JSONLWriter.write(rows, to: candidatesURL)
 
-    // 6. Master keys against the same judge.
+    // 6. Master keys against the same judge, and against the model alone (no content check).
+    let probePrompts = tasks.prefix(probeQuestions).map(\.prompt)
     let probe = try await timed("master-key probe") {
-      try await MasterKeyProbe().run(
-        judge: judge, prompts: tasks.prefix(probeQuestions).map(\.prompt))
+      try await MasterKeyProbe().run(judge: judge, prompts: probePrompts)
     }
+    var modelOnly = judge
+    modelOnly.checksContent = false
+    let probeWithoutCheck = try await timed("master-key probe, model alone") {
+      try await MasterKeyProbe().run(judge: modelOnly, prompts: probePrompts)
+    }
+    let flagged = completions.indices.filter { ContentCheck.isContentless(completions[$0]) }
 
     // 7. The report.
     let total = Date().timeIntervalSince(started)
     let report = DemoReport(
       model: lm.path, questions: questions, samples: samples, sampling: sampling,
       taskSeed: taskSeed, difficulty: difficulty, weaverSettings: weaver.summary, study: study,
-      probe: probe, timings: timings, totalSeconds: total,
+      probe: probe, probeWithoutCheck: probeWithoutCheck,
+      contentCheckRejected: (flagged.count, flagged.filter { correct[$0] }.count),
+      timings: timings, totalSeconds: total,
       tasks: tasks, greedy: greedy.map(\.text), candidates: rows)
     let reportURL = outputURL.appendingPathComponent("report.html")
     try AtomicFile.write(Data(report.html().utf8), to: reportURL)

@@ -13,7 +13,11 @@ struct DemoReport {
   var difficulty: Int
   var weaverSettings: String
   var study: SelectionStudy
+  /// The self-judge as used (with ``ContentCheck``), and the model alone.
   var probe: MasterKeyProbe.Report
+  var probeWithoutCheck: MasterKeyProbe.Report
+  /// Real samples the content check scored 0 without asking, and how many were correct.
+  var contentCheckRejected: (samples: Int, correct: Int)
   var timings: [(String, Double)]
   var totalSeconds: Double
   var tasks: [TaskRow]
@@ -61,20 +65,30 @@ struct DemoReport {
 
     doc.heading("Judge robustness: master keys")
     let fpr = probe.falsePositiveRate.map(HTMLDocument.percent) ?? "–"
+    let fprModel = probeWithoutCheck.falsePositiveRate.map(HTMLDocument.percent) ?? "–"
     doc.paragraph(
       "The self-judge scored each of these contentless replies to \(probe.keys.first?.scored ?? 0) "
         + "questions. A reply counts as a false positive when P(yes) ≥ 0.5. False-positive rate "
-        + "over all keys: \(fpr)"
-        + (probe.abstentions > 0 ? " (\(probe.abstentions) abstentions)." : "."))
+        + "over all keys: \(fpr) as used (a content check gives replies with no letter or digit, "
+        + "or ending on a colon, P(yes) = 0 without asking), \(fprModel) for the model alone"
+        + (probe.abstentions > 0 ? " (\(probe.abstentions) abstentions). " : ". ")
+        + "On the real samples the check rejected \(contentCheckRejected.samples), of which "
+        + "\(contentCheckRejected.correct) were correct: each correct one is accuracy the check "
+        + "costs.")
     doc.table(
-      headers: ["reply", "scored", "judged correct", "false-positive rate", "mean P(yes)"],
-      rows: probe.keys.map {
+      headers: [
+        "reply", "scored", "judged correct", "false-positive rate", "model alone",
+        "mean P(yes), model alone",
+      ],
+      rows: zip(probe.keys, probeWithoutCheck.keys).map { used, alone in
         [
-          $0.key.isEmpty ? "(empty)" : "\"\($0.key)\"", String($0.scored), String($0.positives),
-          $0.falsePositiveRate.map(HTMLDocument.percent) ?? "–",
-          $0.meanScore.map { String(format: "%.3f", $0) } ?? "–",
+          used.key.isEmpty ? "(empty)" : "\"\(used.key)\"", String(used.scored),
+          String(used.positives),
+          used.falsePositiveRate.map(HTMLDocument.percent) ?? "–",
+          alone.falsePositiveRate.map(HTMLDocument.percent) ?? "–",
+          alone.meanScore.map { String(format: "%.3f", $0) } ?? "–",
         ]
-      }, numericColumns: [1, 2, 3, 4])
+      }, numericColumns: [1, 2, 3, 4, 5])
     let judgeOnCandidates = candidates.compactMap { row -> (Double, Bool)? in
       guard case .object(let s)? = row["scores"], let p = s["self-judge"]?.numberValue,
         case .bool(let c)? = row["correct"]
@@ -141,8 +155,11 @@ struct DemoReport {
     lines.append("")
     lines.append(
       "Master keys: self-judge false-positive rate "
-        + (probe.falsePositiveRate.map(HTMLDocument.percent) ?? "–") + " over "
-        + "\(probe.keys.reduce(0) { $0 + $1.scored }) (question, key) pairs")
+        + (probe.falsePositiveRate.map(HTMLDocument.percent) ?? "–") + " with the content check ("
+        + (probeWithoutCheck.falsePositiveRate.map(HTMLDocument.percent) ?? "–")
+        + " for the model alone) over \(probe.keys.reduce(0) { $0 + $1.scored }) (question, key) "
+        + "pairs; the check rejected \(contentCheckRejected.samples) real samples "
+        + "(\(contentCheckRejected.correct) correct)")
     lines.append(String(format: "Total time %.0f s", totalSeconds))
     return lines.joined(separator: "\n")
   }
@@ -169,6 +186,9 @@ struct DemoReport {
       "true_class_balance": study.correctShare,
       "master_keys": [
         "false_positive_rate": probe.falsePositiveRate ?? NSNull(),
+        "false_positive_rate_model_alone": probeWithoutCheck.falsePositiveRate ?? NSNull(),
+        "content_check_rejected_samples": contentCheckRejected.samples,
+        "content_check_rejected_correct": contentCheckRejected.correct,
         "keys": probe.keys.map {
           ["key": $0.key, "scored": $0.scored, "positives": $0.positives] as [String: Any]
         },

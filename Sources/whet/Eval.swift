@@ -20,12 +20,21 @@ struct Eval: AsyncParsableCommand {
   var ks: [Int] = []
 
   func run() async throws {
-    let rows = try readRows(data, strings: ["completion"], present: ["answer"])
+    let all = try readRows(data, strings: ["completion"])
+    // A row without a usable reference is missing, not wrong: it is left out of every figure.
+    let rows = all.filter { row in
+      guard let answer = row["answer"], answer != .null else { return false }
+      return !(answer.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ?? false)
+    }
+    guard !rows.isEmpty else {
+      throw ValidationError("no row of \(data) has a reference in its `answer` column")
+    }
     let items = rows.map { row in
       ScoringItem(
         prompt: row["prompt"]?.stringValue ?? "", completion: row["completion"]?.stringValue ?? "",
         columns: ["answer": row["answer"].map { $0.stringValue ?? $0.jsonText() } ?? ""])
     }
+    // With a reference present, an abstention (no number in the completion) is wrong.
     let correct = try await VerifierRegistry.make(verifier).score(items).map {
       ($0.value ?? 0) >= 0.5
     }
@@ -33,6 +42,7 @@ struct Eval: AsyncParsableCommand {
     let perQuery = groups.members.map { m in (n: m.count, c: m.filter { correct[$0] }.count) }
     var report: [String: Any] = [
       "candidates": rows.count, "queries": groups.count,
+      "missing_reference": all.count - rows.count,
       "accuracy": Double(correct.filter { $0 }.count) / Double(max(1, rows.count)),
     ]
     let groupSize = perQuery.map(\.n).min() ?? 1

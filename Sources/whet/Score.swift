@@ -32,6 +32,12 @@ struct ScoreCommand: AsyncParsableCommand {
   var judgeTemplate: String?
   @Option(help: "Seconds before an HTTP judge request times out.") var judgeTimeout: Double = 60
   @Option(help: "Rows handed to a source at once.") var batchSize = 64
+  @Option(help: "Score range of the pointwise judge, LOW:HIGH (others abstain).") var judgeRange =
+    "0:5"
+  @Flag(help: "Refuse to run untrusted code (the code source) without namespace isolation.")
+  var requireIsolation = false
+  @Flag(help: "Run untrusted code without namespaces even where they exist (for comparison).")
+  var unisolated = false
 
   func run() async throws {
     guard !sources.isEmpty else { throw ValidationError("give at least one --source") }
@@ -46,6 +52,23 @@ struct ScoreCommand: AsyncParsableCommand {
         columns: columns)
     }
     let built = try makeSources(sources.filter { $0 != AnswerAgreement.name })
+    if let code = built.compactMap({ $0 as? CodeVerifier }).first {
+      if requireIsolation, let reason = SandboxIsolation.unavailableReason {
+        throw SandboxError.isolationUnavailable(reason: reason)
+      }
+      let isolation = code.sandbox.expectedIsolation
+      if !isolation.namespaces {
+        log(
+          "warning: \(code.name) runs untrusted code without namespace isolation (\(unisolated ? "--unisolated" : SandboxIsolation.unavailableReason ?? "disabled")): the file system is writable where the user can write, and the network is blocked only inside Python's socket module"
+        )
+      }
+    }
+    var inputs: [String: JSONValue] = [:]
+    for source in built {
+      inputs[source.name] = .array(source.columnsRead.sorted().map { .string($0) })
+    }
+    if sources.contains(AnswerAgreement.name) { inputs[AnswerAgreement.name] = .array([]) }
+    var abstainedBySource: [String: [String: Int]] = [:]
     var scores = [[String: JSONValue]](repeating: [:], count: rows.count)
     var abstentions = [[String: JSONValue]](repeating: [:], count: rows.count)
     if sources.contains(AnswerAgreement.name) {
@@ -69,14 +92,24 @@ struct ScoreCommand: AsyncParsableCommand {
           case .abstain(let reason):
             scores[start + i][source.name] = .null
             abstentions[start + i][source.name] = .string(reason)
+            let kind = reason.split(separator: ":", maxSplits: 1).first.map(String.init) ?? reason
+            abstainedBySource[source.name, default: [:]][kind, default: 0] += 1
           }
         }
         progress("\(source.name): \(end)/\(items.count)")
       }
       endProgress()
+      if let kinds = abstainedBySource[source.name] {
+        let total = kinds.values.reduce(0, +)
+        let detail = kinds.sorted { $0.value > $1.value }.map { "\($0.value) \($0.key)" }
+        log(
+          "\(source.name): \(total) of \(items.count) abstained (\(detail.joined(separator: ", ")))"
+        )
+      }
     }
     for (i, var row) in rows.enumerated() {
       row["scores"] = .object(scores[i])
+      row["score_inputs"] = .object(inputs)
       if !abstentions[i].isEmpty { row["abstained"] = .object(abstentions[i]) }
       print(JSONLWriter.line(row), terminator: "")
     }
@@ -124,11 +157,17 @@ struct ScoreCommand: AsyncParsableCommand {
         let template =
           try judgeTemplate.map { try JudgePrompt(contentsOf: URL(fileURLWithPath: $0)) }
           ?? JudgePrompt.bundled(yesNo ? "correctness_yes_no" : "pointwise_additive")
-        return yesNo
-          ? CorrectnessJudge(name: name, backend: backend, prompt: template)
-          : PointwiseJudge(name: name, backend: backend, prompt: template)
+        if yesNo { return CorrectnessJudge(name: name, backend: backend, prompt: template) }
+        let bounds = judgeRange.split(separator: ":").compactMap { Double($0) }
+        guard bounds.count == 2, bounds[0] < bounds[1] else {
+          throw ValidationError("--judge-range must be LOW:HIGH with LOW < HIGH, e.g. 0:5")
+        }
+        return PointwiseJudge(
+          name: name, backend: backend, prompt: template, range: bounds[0]...bounds[1])
       default:
-        return try VerifierRegistry.make(name)
+        let policy: SandboxIsolationPolicy =
+          unisolated ? .disabled : requireIsolation ? .required : .preferred
+        return try VerifierRegistry.make(name, sandbox: PythonSandbox(isolationPolicy: policy))
       }
     }
   }

@@ -14,11 +14,18 @@ struct Select: ParsableCommand {
   @Option(help: "weaver, majority (vote over extracted answers), or best:SOURCE.") var method =
     "weaver"
   @OptionGroup(title: "Weaver options") var weaver: WeaverOptions
+  @Option(
+    name: .customLong("source"), help: "Use only this score column (repeatable; default: all).")
+  var only: [String] = []
+  @Option(help: "Leave this score column out (repeatable).") var exclude: [String] = []
+  @Flag(help: "Let Weaver use score columns from sources that read the ground-truth column.")
+  var allowLabels = false
+  @Option(help: "The ground-truth column (repeatable).") var labelColumn: [String] = ["answer"]
 
   func run() throws {
     let rows = try readRows(data, strings: ["completion"])
     let groups = queryGroups(rows)
-    let sourceNames = scoreSources(rows)
+    let sourceNames = try chooseScoreColumns(rows, only: only, exclude: exclude)
     let matrix = ScoreMatrix(
       sources: sourceNames,
       values: rows.map { row in sourceNames.map { row["scores"]?.objectValue?[$0]?.numberValue } })
@@ -26,6 +33,11 @@ struct Select: ParsableCommand {
     let selected: [Int?]
     switch method {
     case "weaver":
+      if !allowLabels {
+        try LabelFreeCheck.check(
+          try sourceNames.map { (name: $0, columnsRead: try columnsRead(by: $0, in: rows)) },
+          method: "weaver", labelColumns: Set(labelColumn))
+      }
       let (picks, result) = try CandidateSelection.weaver(
         scores: matrix, groups: groups, pipeline: try weaver.pipeline())
       selected = picks

@@ -114,7 +114,7 @@ private func item(_ completion: String, _ columns: [String: String] = [:]) -> Sc
 
   /// A stand-in judge: says yes (1) to ":", 0.3 to everything else, abstains on "".
   @Test func masterKeyProbeCountsFalsePositives() async throws {
-    let judge = FunctionSource(name: "stub") { item in
+    let judge = FunctionSource(name: "stub", columnsRead: []) { item in
       item.completion.isEmpty ? .abstain(reason: "empty") : .value(item.completion == ":" ? 1 : 0.3)
     }
     let report = try await MasterKeyProbe().run(judge: judge, prompts: ["q1", "q2"])

@@ -34,7 +34,8 @@ import WhetRewards
     let groups = try QueryGroups(itemCount: 20, candidatesPerQuery: 4)
     let result = try WeaverPipeline(labelModel: DawidSkeneModel()).run(scores, groups: groups)
     #expect(result.dropped.map(\.name) == ["flat", "rare"])
-    #expect(result.dropped[0].positiveRate == 0)
+    // A constant column carries no information: it abstains everywhere, so it casts no vote.
+    #expect(result.dropped[0].positiveRate == nil)
     #expect(result.dropped[1].positiveRate == 0.05)
     #expect(result.votes.sources == ["a", "b", "c"])
     #expect(result.selected.count == 5)
@@ -64,10 +65,38 @@ import WhetRewards
     #expect(minMax[2] == nil)
     #expect(minMax[3] == 1)
     #expect(minMax[4]!.isNaN)
-    #expect(ScoreNormaliser.minMax([3, 3]) == [0, 0])
+    #expect(ScoreNormaliser.minMax([3, 3, nil]) == [nil, nil, nil])
     // Mid-ranks 0, 1.5, 1.5, 3 over 3.
     #expect(ScoreNormaliser.quantile([10, 20, 20, 30]) == [0, 0.5, 0.5, 1])
     #expect(ScoreNormaliser.quantile([30, nil, 10]) == [1, nil, 0])
+  }
+
+  /// A query whose scores are all equal is an abstention under every normalisation: before,
+  /// quantile gave every candidate rank 0.5 (so threshold 0.5 voted them all correct) and
+  /// min-max gave 0.
+  @Test(arguments: [
+    ScoreNormalisation.none, .minMax, .quantile, .winsorisedMinMax(lower: 0.05, upper: 0.95),
+  ])
+  func tiedQueriesAbstainUnderEveryNormalisation(_ method: ScoreNormalisation) throws {
+    // Query 0: a verifier rejecting all three candidates; query 1: 0, 1, 1; query 2: one value.
+    let column: [Double?] = [0, 0, 0, 0, 1, 1, 0.7, nil]
+    let groups = QueryGroups(queryOfItem: [0, 0, 0, 1, 1, 1, 2, 2])
+    let out = try ScoreNormaliser.normalise(
+      column, method: method, scope: .perQuery, groups: groups)
+    #expect(Array(out[0..<3]) == [nil, nil, nil])
+    #expect(Array(out[6..<8]) == [nil, nil])
+    // Query 1 is informative: min-max, winsorised and quantile all map 0 → 0 and 1 → 1
+    // (quantile: mid-ranks 0, 1.5, 1.5 over 2 → 0, 0.75, 0.75).
+    let expected: [Double?] = method == .quantile ? [0, 0.75, 0.75] : [0, 1, 1]
+    #expect(Array(out[3..<6]) == expected)
+    // Binarised at 0.5, query 0 casts no vote at all (abstentions), never three positives.
+    let pipeline = WeaverPipeline(normalisation: method, scope: .perQuery)
+    let normalised = try pipeline.normalise(
+      ScoreMatrix(sources: ["v"], values: column.map { [$0] }), groups: groups)
+    let votes = try VoteMatrix(binarising: normalised, thresholds: [0.5])
+    #expect(Array(votes.codes[0..<3]) == [2, 2, 2])
+    // The same all-equal column over all items (global scope) abstains too.
+    #expect(try ScoreNormaliser.normalise([4, 4, 4], method: method) == [nil, nil, nil])
   }
 
   @Test func winsorisedMinMax() throws {

@@ -18,6 +18,8 @@ public enum ModelScoreKind: String, Sendable, CaseIterable {
 ///
 /// `@unchecked Sendable`: the model is only read while scoring.
 public struct ModelScoreSource: RewardSource, @unchecked Sendable {
+  /// Only the prompt and the completion.
+  public var columnsRead: Set<String> { [] }
   public let kind: ModelScoreKind
   public let scorer: CompletionScorer
   public var name: String { kind.rawValue }
@@ -43,6 +45,8 @@ public struct ModelScoreSource: RewardSource, @unchecked Sendable {
 /// LaSeR's last-token self-reward (Yang et al. 2025): `β·(log π(z | x, y) − c)` for a fixed
 /// token `z` placed after the completion.
 public struct LastTokenRewardSource: RewardSource, @unchecked Sendable {
+  /// Only the prompt and the completion.
+  public var columnsRead: Set<String> { [] }
   public let scorer: CompletionScorer
   public let token: Int
   public let beta: Double
@@ -69,6 +73,8 @@ public struct LastTokenRewardSource: RewardSource, @unchecked Sendable {
 /// With a policy and its reference this is the implicit (DPO) reward (Rafailov et al. 2023);
 /// with a strong and a weak model, the density-ratio reward (CDR, β = 1).
 public struct LogRatioSource: RewardSource, @unchecked Sendable {
+  /// Only the prompt and the completion.
+  public var columnsRead: Set<String> { [] }
   public let name: String
   public let numerator: CompletionScorer
   public let denominator: CompletionScorer

@@ -9,6 +9,8 @@ import WhetTensor
 /// The head is read from safetensors as `score.weight` `[1, C]` (and `score.bias` `[1]` if
 /// present), the names of transformers' `…ForSequenceClassification`.
 public struct RewardModelSource: RewardSource, @unchecked Sendable {
+  /// Only the prompt and the completion.
+  public var columnsRead: Set<String> { [] }
   public let scorer: CompletionScorer
   public let weight: Tensor
   public let bias: Float

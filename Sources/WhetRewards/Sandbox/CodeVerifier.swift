@@ -20,6 +20,8 @@ public struct CodeVerifier: RewardSource {
   public var partialCredit: Bool
   /// Items run at the same time (each is a separate process tree).
   public var concurrency: Int
+  /// The tests column.
+  public var columnsRead: Set<String> { [testsColumn] }
 
   /// A code verifier; `concurrency` is clamped to at least 1.
   public init(

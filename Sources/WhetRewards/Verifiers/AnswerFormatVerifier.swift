@@ -8,6 +8,8 @@ import Foundation
 /// - 0.5: a number only appears in running text (the last one would be taken);
 /// - 0: no number at all.
 public struct AnswerFormatVerifier: ItemVerifier {
+  /// Only the completion.
+  public var columnsRead: Set<String> { [] }
   public let name = "format:final-answer"
 
   public init() {}

@@ -31,6 +31,9 @@ public struct ExactMatchVerifier: ItemVerifier {
   public var answerColumn: String
 
   /// A verifier named `exact` or `normalized` (after `comparison`) unless `name` is given.
+  /// The reference column.
+  public var columnsRead: Set<String> { [answerColumn] }
+
   public init(
     name: String? = nil, comparison: Comparison = .exact, span: Span = .whole,
     answerColumn: String = "answer"

@@ -14,6 +14,9 @@ public struct JSONVerifier: ItemVerifier {
   public var schemaColumn: String
 
   /// A JSON verifier, optionally with a fixed schema.
+  /// The schema column, when no schema is given.
+  public var columnsRead: Set<String> { schema == nil ? [schemaColumn] : [] }
+
   public init(name: String = "json", schema: JSONSchema? = nil, schemaColumn: String = "schema") {
     self.name = name
     self.schema = schema

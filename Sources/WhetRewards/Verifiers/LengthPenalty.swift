@@ -3,6 +3,8 @@
 /// `score = 1 − max(0, length − target) / window`, clamped to [0, 1]. Length is counted in
 /// characters (grapheme clusters) or whitespace-separated words.
 public struct LengthPenalty: ItemVerifier {
+  /// Only the completion.
+  public var columnsRead: Set<String> { [] }
   /// What a unit of length is.
   public enum Unit: String, Sendable, Equatable {
     case characters, words

@@ -14,6 +14,9 @@ public struct MathVerifier: ItemVerifier {
   public var tolerance: NumericTolerance
 
   /// A verifier reading the reference from `answerColumn`.
+  /// The reference column.
+  public var columnsRead: Set<String> { [answerColumn] }
+
   public init(
     name: String = "math", answerColumn: String = "answer", tolerance: NumericTolerance = .init()
   ) {

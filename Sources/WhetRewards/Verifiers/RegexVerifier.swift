@@ -4,6 +4,8 @@ import Foundation
 /// else 0. By default the pattern may match anywhere; with `wholeCompletion` it must match the
 /// entire completion.
 public struct RegexVerifier: ItemVerifier {
+  /// Only the completion.
+  public var columnsRead: Set<String> { [] }
   public let name: String
   /// The expression as given.
   public let pattern: String

@@ -4,6 +4,8 @@
 ///
 /// "the cat the cat the cat" with n = 2 has 5 bigrams, 2 distinct: fraction 3/5, score 0.4.
 public struct RepetitionPenalty: ItemVerifier {
+  /// Only the completion.
+  public var columnsRead: Set<String> { [] }
   public let name: String
   /// The n-gram length in words.
   public var n: Int

@@ -5,6 +5,8 @@
 /// them, which is the strict `<think>…</think><answer>…</answer>` format reward of
 /// DeepSeek-R1-style training.
 public struct TagFormatVerifier: ItemVerifier {
+  /// Only the completion.
+  public var columnsRead: Set<String> { [] }
   public let name: String
   /// Tag names, in the order they must appear.
   public var tags: [String]

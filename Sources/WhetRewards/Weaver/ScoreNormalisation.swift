@@ -6,10 +6,10 @@ import Foundation
 public enum ScoreNormalisation: Sendable, Equatable {
   /// Scores are used as they are.
   case none
-  /// `(x − min) / (max − min)`; a constant column maps to 0.
+  /// `(x − min) / (max − min)`.
   case minMax
   /// The mid-rank empirical CDF, `(rank − 1) / (count − 1)` with ties sharing their mean rank,
-  /// in `[0, 1]`; a single value maps to 0.
+  /// in `[0, 1]`.
   case quantile
   /// Clip to the `lower` and `upper` quantiles (default 5% / 95%), then min-max.
   case winsorisedMinMax(lower: Double = 0.05, upper: Double = 0.95)
@@ -25,11 +25,17 @@ public enum NormalisationScope: Sendable, Equatable {
 
 /// Score normalisation helpers on one source's column. `nil` entries (abstentions) and NaN
 /// stay as they are and are ignored by the statistics.
+///
+/// Values that are all equal (or a single value) carry no information about which item is
+/// better, so under every method they become abstentions (`nil`): a verifier that rejects
+/// every candidate of a query must not turn, by rank 0.5 and threshold 0.5, into one that
+/// accepts them all.
 public enum ScoreNormaliser {
-  /// Normalises `values` with `method`.
+  /// Normalises `values` with `method`; all-equal values abstain.
   public static func normalise(_ values: [Double?], method: ScoreNormalisation) throws(WeaverError)
     -> [Double?]
   {
+    if isUninformative(values) { return abstainingTies(values) }
     switch method {
     case .none: return values
     case .minMax: return minMax(values)
@@ -57,27 +63,45 @@ public enum ScoreNormaliser {
     return out
   }
 
-  /// `(x − min) / (max − min)` over the finite values; a constant column maps to 0.
+  /// Whether the present, non-NaN values are fewer than two distinct ones.
+  public static func isUninformative(_ values: [Double?]) -> Bool {
+    var first: Double?
+    for case let v? in values where !v.isNaN {
+      guard let f = first else {
+        first = v
+        continue
+      }
+      if v != f { return false }
+    }
+    return true
+  }
+
+  /// `values` with every present, non-NaN value replaced by an abstention.
+  static func abstainingTies(_ values: [Double?]) -> [Double?] {
+    values.map { v in v.flatMap { $0.isNaN ? $0 : nil } }
+  }
+
+  /// `(x − min) / (max − min)` over the finite values; all-equal values abstain.
   public static func minMax(_ values: [Double?]) -> [Double?] {
+    if isUninformative(values) { return abstainingTies(values) }
     var lo = Double.infinity
     var hi = -Double.infinity
     for case let v? in values where v.isFinite {
       lo = min(lo, v)
       hi = max(hi, v)
     }
-    guard lo <= hi else { return values }
+    guard lo < hi else { return abstainingTies(values) }
     let range = hi - lo
     return values.map { v in
       guard let v, !v.isNaN else { return v }
-      if range == 0 { return 0 }
       return min(max((v - lo) / range, 0), 1)
     }
   }
 
-  /// Mid-rank empirical CDF in `[0, 1]` over the non-NaN values.
+  /// Mid-rank empirical CDF in `[0, 1]` over the non-NaN values; all-equal values abstain.
   public static func quantile(_ values: [Double?]) -> [Double?] {
+    if isUninformative(values) { return abstainingTies(values) }
     let present = values.indices.filter { values[$0].map { !$0.isNaN } ?? false }
-    guard present.count > 1 else { return values.map { $0.map { $0.isNaN ? $0 : 0 } } }
     let order = present.sorted { values[$0]! < values[$1]! }
     var out = values
     var start = 0
