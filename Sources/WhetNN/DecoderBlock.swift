@@ -7,25 +7,43 @@ public struct DecoderContext {
   public var rotary: RotaryTable
   public var mask: AttentionMask
 
-  /// Positions `0..<length` in every row (or shifted by `keyStart` padding on the left).
+  /// Positions `0..<length` in every row (or shifted by `keyStart` padding on the left), with
+  /// the model's rotary frequencies.
+  public init(batch: Int, length: Int, config: TransformerConfiguration, keyStart: [Int]? = nil) {
+    self.batch = batch
+    self.length = length
+    let positions = Self.positions(batch: batch, length: length, keyStart: keyStart)
+    rotary = config.rotaryTable(positions: positions)
+    mask = AttentionMask(keyStart: keyStart)
+  }
+
+  /// Plain RoPE at base `ropeTheta` (benchmarks and tests of one block).
   public init(batch: Int, length: Int, headDimension: Int, ropeTheta: Float, keyStart: [Int]? = nil)
   {
     self.batch = batch
     self.length = length
+    let positions = Self.positions(batch: batch, length: length, keyStart: keyStart)
+    rotary = RotaryTable(positions: positions, rotaryDimension: headDimension, theta: ropeTheta)
+    mask = AttentionMask(keyStart: keyStart)
+  }
+
+  static func positions(batch: Int, length: Int, keyStart: [Int]?) -> [Int] {
     var positions: [Int] = []
     positions.reserveCapacity(batch * length)
     for b in 0..<batch {
       let start = keyStart?[b] ?? 0
       for t in 0..<length { positions.append(max(0, t - start)) }
     }
-    rotary = RotaryTable(positions: positions, rotaryDimension: headDimension, theta: ropeTheta)
-    mask = AttentionMask(keyStart: keyStart)
+    return positions
   }
 }
 
 /// Grouped-query self-attention with rotary positions; Q, K and V come from one GEMM.
+/// With ``TransformerConfiguration/queryKeyNorm`` each head of Q and K is RMS-normalised
+/// before RoPE (Qwen3).
 public final class SelfAttention: Module {
   public let qProj: Linear, kProj: Linear, vProj: Linear, oProj: Linear
+  public let qNorm: RMSNorm?, kNorm: RMSNorm?
   public let heads: Int, kvHeads: Int
 
   public init(_ prefix: String, _ config: TransformerConfiguration, source: ParameterSource)
@@ -42,6 +60,15 @@ public final class SelfAttention: Module {
       joined(prefix, "v_proj"), inputSize: c, outputSize: kvHeads * d, bias: bias, source: source)
     oProj = try Linear(
       joined(prefix, "o_proj"), inputSize: heads * d, outputSize: c, source: source)
+    if config.queryKeyNorm {
+      qNorm = try RMSNorm(
+        joined(prefix, "q_norm"), dimension: d, epsilon: config.rmsNormEpsilon, source: source)
+      kNorm = try RMSNorm(
+        joined(prefix, "k_norm"), dimension: d, epsilon: config.rmsNormEpsilon, source: source)
+    } else {
+      qNorm = nil
+      kNorm = nil
+    }
   }
 
   /// `x` `[B·T, C]` → `[B·T, C]`.
@@ -49,8 +76,8 @@ public final class SelfAttention: Module {
     let qkv = split(
       fusedLinear(x, [qProj, kProj, vProj]),
       sizes: [qProj.outputSize, kProj.outputSize, vProj.outputSize], alongAxis: -1)
-    let q = rope(qkv[0], heads: heads, table: context.rotary)
-    let k = rope(qkv[1], heads: kvHeads, table: context.rotary)
+    let q = rope(perHead(qkv[0], qNorm, heads: heads), heads: heads, table: context.rotary)
+    let k = rope(perHead(qkv[1], kNorm, heads: kvHeads), heads: kvHeads, table: context.rotary)
     let (b, t) = (context.batch, context.length)
     let y = attention(
       q: reshape(q, [b, t, -1]), k: reshape(k, [b, t, -1]), v: reshape(qkv[2], [b, t, -1]),
@@ -58,9 +85,21 @@ public final class SelfAttention: Module {
     return oProj(reshape(y, [b * t, -1]))
   }
 
+  /// `x` `[N, heads·D]` with each head RMS-normalised by `norm` (unchanged without one).
+  func perHead(_ x: Variable, _ norm: RMSNorm?, heads: Int) -> Variable {
+    guard let norm else { return x }
+    let n = x.value.rowCount, width = x.value.lastDimension
+    return reshape(norm(reshape(x, [n * heads, width / heads])), [n, width])
+  }
+
   public var namedParameters: [(name: String, variable: Variable)] {
-    prefixed("q_proj", qProj.namedParameters) + prefixed("k_proj", kProj.namedParameters)
+    var all =
+      prefixed("q_proj", qProj.namedParameters) + prefixed("k_proj", kProj.namedParameters)
       + prefixed("v_proj", vProj.namedParameters) + prefixed("o_proj", oProj.namedParameters)
+    if let qNorm, let kNorm {
+      all += prefixed("q_norm", qNorm.namedParameters) + prefixed("k_norm", kNorm.namedParameters)
+    }
+    return all
   }
 }
 

@@ -42,8 +42,7 @@ public final class TransformerDecoder: Module {
   public func hiddenStates(tokens: [Int], batch: Int, keyStart: [Int]? = nil) -> Variable {
     precondition(batch > 0 && tokens.count % batch == 0, "tokens do not split into \(batch) rows")
     let context = DecoderContext(
-      batch: batch, length: tokens.count / batch, headDimension: config.headDimension,
-      ropeTheta: config.ropeTheta, keyStart: keyStart)
+      batch: batch, length: tokens.count / batch, config: config, keyStart: keyStart)
     var h = embedTokens(tokens)
     for layer in layers { h = layer(h, context: context) }
     return norm(h)

@@ -32,8 +32,7 @@ public struct DecoderInference {
     for row in 0..<b {
       for i in 0..<t { positions.append(max(0, offset + i - cache.keyStart[row])) }
     }
-    let rotary = RotaryTable(
-      positions: positions, rotaryDimension: config.headDimension, theta: config.ropeTheta)
+    let rotary = config.rotaryTable(positions: positions)
     let mask = AttentionMask(queryOffset: offset, keyStart: cache.keyStart)
     var x = Tensor.gatherRows(model.embedTokens.weight.value, ids: tokens)
     for (l, layer) in model.layers.enumerated() {
@@ -41,8 +40,12 @@ public struct DecoderInference {
       let h = Tensor.rmsNorm(
         x, weight: layer.inputNorm.weight.value, epsilon: layer.inputNorm.epsilon
       ).output
-      let q = Tensor.rope(linear(h, attention.qProj), heads: attention.heads, table: rotary)
-      let k = Tensor.rope(linear(h, attention.kProj), heads: attention.kvHeads, table: rotary)
+      let q = Tensor.rope(
+        perHead(linear(h, attention.qProj), attention.qNorm, heads: attention.heads),
+        heads: attention.heads, table: rotary)
+      let k = Tensor.rope(
+        perHead(linear(h, attention.kProj), attention.kNorm, heads: attention.kvHeads),
+        heads: attention.kvHeads, table: rotary)
       let v = linear(h, attention.vProj)
       cache.store(layer: l, k: k, v: v, count: t)
       let y = Tensor.attention(
@@ -72,6 +75,15 @@ public struct DecoderInference {
   public func logits(hidden: Tensor) -> Tensor {
     if hidden.rowCount <= packedRowLimit, let m = packed.output { return m.multiply(hidden) }
     return Tensor.matmul(hidden, model.outputWeight.value, transposeB: true)
+  }
+
+  /// `x` `[N, heads·D]` with each head RMS-normalised by `norm` (Qwen3), else unchanged.
+  func perHead(_ x: Tensor, _ norm: RMSNorm?, heads: Int) -> Tensor {
+    guard let norm else { return x }
+    let n = x.rowCount, width = x.lastDimension
+    return Tensor.rmsNorm(
+      x.reshaped([n * heads, width / heads]), weight: norm.weight.value, epsilon: norm.epsilon
+    ).output.reshaped([n, width])
   }
 
   func linear(_ x: Tensor, _ layer: Linear) -> Tensor {

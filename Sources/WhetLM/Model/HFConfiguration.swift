@@ -1,75 +1,256 @@
 import Foundation
 import WhetNN
 
-/// The fields of a Hugging Face `config.json` this engine reads (Llama, Mistral, Qwen2, SmolLM).
-struct HFConfiguration: Decodable {
-  var modelType: String?
-  var vocabSize: Int
-  var hiddenSize: Int
-  var numHiddenLayers: Int
-  var numAttentionHeads: Int
-  var numKeyValueHeads: Int?
-  var intermediateSize: Int
-  var ropeTheta: Double?
-  var rmsNormEps: Double?
-  var tieWordEmbeddings: Bool?
-  var attentionBias: Bool?
-  var headDim: Int?
-  var hasRopeScaling: Bool
+/// A Hugging Face `config.json` (Llama, Mistral, Qwen2, Qwen3, SmolLM), written by
+/// transformers 4 (`rope_theta`, `rope_scaling`) or 5 (`rope_parameters`).
+///
+/// Strict: every field must be one this engine implements, or one known not to change the
+/// math (token ids, generation defaults, bookkeeping). Anything else — an unknown field, an
+/// activation other than SiLU, a sliding window that can bite, attention dropout, a RoPE
+/// variant not implemented — is an error naming the field, so a model never loads slightly
+/// wrong.
+struct HFConfiguration {
+  let fields: [String: JSONValue]
+  let file: String
 
-  enum CodingKeys: String, CodingKey {
-    case modelType = "model_type", vocabSize = "vocab_size", hiddenSize = "hidden_size"
-    case numHiddenLayers = "num_hidden_layers", numAttentionHeads = "num_attention_heads"
-    case numKeyValueHeads = "num_key_value_heads", intermediateSize = "intermediate_size"
-    case ropeTheta = "rope_theta", rmsNormEps = "rms_norm_eps"
-    case tieWordEmbeddings = "tie_word_embeddings", attentionBias = "attention_bias"
-    case headDim = "head_dim", ropeScaling = "rope_scaling"
+  init(data: Data, file: String) throws {
+    let text = String(decoding: data, as: UTF8.self)
+    guard let object = (try? JSONValue.parse(text))?.objectValue else {
+      throw ModelLoadError.invalidConfiguration(file: file, reason: "not a JSON object")
+    }
+    fields = object
+    self.file = file
   }
 
-  init(from decoder: Decoder) throws {
-    let c = try decoder.container(keyedBy: CodingKeys.self)
-    modelType = try c.decodeIfPresent(String.self, forKey: .modelType)
-    vocabSize = try c.decode(Int.self, forKey: .vocabSize)
-    hiddenSize = try c.decode(Int.self, forKey: .hiddenSize)
-    numHiddenLayers = try c.decode(Int.self, forKey: .numHiddenLayers)
-    numAttentionHeads = try c.decode(Int.self, forKey: .numAttentionHeads)
-    numKeyValueHeads = try c.decodeIfPresent(Int.self, forKey: .numKeyValueHeads)
-    intermediateSize = try c.decode(Int.self, forKey: .intermediateSize)
-    ropeTheta = try c.decodeIfPresent(Double.self, forKey: .ropeTheta)
-    rmsNormEps = try c.decodeIfPresent(Double.self, forKey: .rmsNormEps)
-    tieWordEmbeddings = try c.decodeIfPresent(Bool.self, forKey: .tieWordEmbeddings)
-    attentionBias = try c.decodeIfPresent(Bool.self, forKey: .attentionBias)
-    headDim = try c.decodeIfPresent(Int.self, forKey: .headDim)
-    // Present and not null: RoPE scaling variants (llama3, yarn, …) are not implemented.
-    hasRopeScaling = (try? c.decodeNil(forKey: .ropeScaling)) == false
-  }
+  static let supportedTypes = ["llama", "mistral", "qwen2", "qwen3"]
 
-  static let supportedTypes = ["llama", "mistral", "qwen2"]
+  /// Fields that never change the forward pass.
+  static let inert: Set<String> = [
+    "architectures", "model_type", "transformers_version", "torch_dtype", "dtype", "_name_or_path",
+    "name_or_path", "_commit_hash", "_attn_implementation", "_attn_implementation_autoset",
+    "bos_token_id", "eos_token_id", "pad_token_id", "sep_token_id", "unk_token_id",
+    "decoder_start_token_id", "initializer_range", "use_cache", "max_position_embeddings",
+    "pretraining_tp", "return_dict", "output_hidden_states", "output_attentions", "torchscript",
+    "use_bfloat16", "tf_legacy_loss", "pruned_heads", "chunk_size_feed_forward",
+    "is_encoder_decoder", "is_decoder", "add_cross_attention", "tie_encoder_decoder",
+    "cross_attention_hidden_size", "max_length", "min_length", "do_sample", "early_stopping",
+    "num_beams", "num_beam_groups", "diversity_penalty", "temperature", "top_k", "top_p",
+    "typical_p", "repetition_penalty", "length_penalty", "no_repeat_ngram_size",
+    "encoder_no_repeat_ngram_size", "bad_words_ids", "num_return_sequences", "output_scores",
+    "return_dict_in_generate", "forced_bos_token_id", "forced_eos_token_id",
+    "remove_invalid_values", "exponential_decay_length_penalty", "suppress_tokens",
+    "begin_suppress_tokens", "finetuning_task", "id2label", "label2id", "tokenizer_class",
+    "prefix", "task_specific_params", "problem_type", "keys_to_ignore_at_inference",
+    "base_model_tp_plan", "base_model_pp_plan", "max_window_layers", "output_router_logits",
+  ]
 
-  /// The decoder shape, after checking this engine can run it.
-  func configuration(file: String) throws -> TransformerConfiguration {
-    let type = modelType ?? "llama"
+  /// Fields read by ``configuration()``.
+  static let read: Set<String> = [
+    "vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads",
+    "intermediate_size", "rms_norm_eps", "tie_word_embeddings", "attention_bias", "head_dim",
+    "rope_theta", "rope_scaling", "rope_parameters", "hidden_act", "mlp_bias", "attention_dropout",
+    "partial_rotary_factor", "sliding_window", "use_sliding_window", "layer_types", "use_mrope",
+  ]
+
+  /// The decoder shape, after checking that this engine computes exactly what transformers does.
+  func configuration() throws -> TransformerConfiguration {
+    let type = fields["model_type"]?.stringValue ?? "llama"
     guard Self.supportedTypes.contains(type) else {
-      throw ModelLoadError.unsupported(
-        file: file,
-        reason: "model_type '\(type)' (supported: \(Self.supportedTypes.joined(separator: ", ")))")
+      throw unsupported(
+        "model_type '\(type)' (supported: \(Self.supportedTypes.joined(separator: ", ")))")
     }
-    if hasRopeScaling { throw ModelLoadError.unsupported(file: file, reason: "rope_scaling") }
-    if let headDim, headDim * numAttentionHeads != hiddenSize {
-      throw ModelLoadError.unsupported(
-        file: file,
-        reason: "head_dim \(headDim) × \(numAttentionHeads) heads ≠ hidden_size \(hiddenSize)")
+    for key in fields.keys.sorted() where !Self.inert.contains(key) && !Self.read.contains(key) {
+      throw unsupported(
+        "field '\(key)' is not implemented by this engine and may change the model's math")
     }
-    let heads = numAttentionHeads, kv = numKeyValueHeads ?? numAttentionHeads
-    guard heads > 0, kv > 0, hiddenSize % heads == 0, heads % kv == 0 else {
+    try expect("hidden_act", in: ["silu"], default: "silu")
+    try expect("mlp_bias", equal: false)
+    try expect("use_mrope", equal: false)
+    if let dropout = fields["attention_dropout"], dropout != .null, dropout.numberValue != 0 {
+      throw unsupported("attention_dropout \(dropout.jsonText()) (only 0 is implemented)")
+    }
+    if let factor = fields["partial_rotary_factor"], factor != .null, factor.numberValue != 1 {
+      throw unsupported("partial_rotary_factor \(factor.jsonText()) (only 1 is implemented)")
+    }
+    try checkAttentionSpan(type: type)
+
+    let hidden = try int("hidden_size"), heads = try int("num_attention_heads")
+    let kv = try int("num_key_value_heads", default: heads)
+    let headDim = try optionalInt("head_dim")
+    if type != "qwen3", let headDim, headDim * heads != hidden {
+      throw unsupported("head_dim \(headDim) × \(heads) heads ≠ hidden_size \(hidden) for \(type)")
+    }
+    guard heads > 0, kv > 0, heads % kv == 0, hidden > 0, headDim != nil || hidden % heads == 0
+    else {
       throw ModelLoadError.invalidConfiguration(
-        file: file,
-        reason: "\(heads) heads and \(kv) kv heads do not divide hidden_size \(hiddenSize)")
+        file: file, reason: "\(heads) heads and \(kv) kv heads do not fit hidden_size \(hidden)")
     }
+    let (theta, scaling) = try rope(headDimension: headDim ?? hidden / heads)
     return TransformerConfiguration(
-      vocabularySize: vocabSize, hiddenSize: hiddenSize, layerCount: numHiddenLayers, heads: heads,
-      kvHeads: kv, intermediateSize: intermediateSize, ropeTheta: Float(ropeTheta ?? 10_000),
-      rmsNormEpsilon: Float(rmsNormEps ?? 1e-6), tiedEmbeddings: tieWordEmbeddings ?? false,
-      attentionBias: attentionBias ?? (type == "qwen2"))
+      vocabularySize: try int("vocab_size"), hiddenSize: hidden,
+      layerCount: try int("num_hidden_layers"), heads: heads, kvHeads: kv,
+      intermediateSize: try int("intermediate_size"), ropeTheta: Float(theta),
+      rmsNormEpsilon: Float(try number("rms_norm_eps", default: 1e-6)),
+      tiedEmbeddings: try bool("tie_word_embeddings", default: false),
+      attentionBias: try bool("attention_bias", default: type == "qwen2"),
+      ropeScaling: scaling, headDimension: type == "qwen3" ? headDim : nil,
+      queryKeyNorm: type == "qwen3")
+  }
+
+  /// Sliding-window attention is not implemented: it must be off, or too wide to matter.
+  func checkAttentionSpan(type: String) throws {
+    let window = fields["sliding_window"].flatMap { $0 == .null ? nil : $0.numberValue }
+    let context = fields["max_position_embeddings"]?.numberValue
+    let enabled: Bool
+    switch type {
+    case "qwen2", "qwen3": enabled = fields["use_sliding_window"]?.boolValue ?? false
+    default: enabled = window != nil
+    }
+    if enabled, let window, context.map({ window < $0 }) ?? true {
+      throw unsupported("sliding_window \(Int(window)) (sliding-window attention)")
+    }
+    if let types = fields["layer_types"], types != .null {
+      guard let list = types.arrayValue,
+        list.allSatisfy({
+          $0.stringValue == "full_attention" || (!enabled && $0.stringValue == "sliding_attention")
+        })
+      else {
+        throw unsupported("layer_types \(types.jsonText()) (only full attention is implemented)")
+      }
+    }
+  }
+
+  /// `rope_theta` and the scaling variant, from `rope_parameters` (transformers 5) or
+  /// `rope_theta` + `rope_scaling` (transformers 4), as transformers standardises them.
+  func rope(headDimension: Int) throws -> (theta: Double, scaling: RopeScaling) {
+    var parameters: [String: JSONValue] = [:]
+    var source = "rope_parameters"
+    if let p = fields["rope_parameters"], p != .null {
+      guard let object = p.objectValue else { throw invalid("rope_parameters must be an object") }
+      parameters = object
+    }
+    if let s = fields["rope_scaling"], s != .null {
+      guard let object = s.objectValue else { throw invalid("rope_scaling must be an object") }
+      if !parameters.isEmpty, object != parameters {
+        throw invalid("rope_scaling and rope_parameters disagree")
+      }
+      parameters = object
+      source = "rope_scaling"
+    }
+    if parameters.values.contains(where: { $0.objectValue != nil }) {
+      throw unsupported(
+        "\(source) given per layer type (\(parameters.keys.sorted().joined(separator: ", ")))")
+    }
+    func value(_ key: String) throws -> Double? {
+      guard let v = parameters[key], v != .null else { return nil }
+      guard let n = v.numberValue else { throw invalid("\(source).\(key) must be a number") }
+      return n
+    }
+    func required(_ key: String, for type: String) throws -> Double {
+      guard let v = try value(key) else {
+        throw invalid("\(source).\(key) is required by rope_type '\(type)'")
+      }
+      return v
+    }
+    let theta = try value("rope_theta") ?? (try number("rope_theta", default: 10_000))
+    let type = parameters["rope_type"]?.stringValue ?? parameters["type"]?.stringValue ?? "default"
+    let context = Int(try number("max_position_embeddings", default: 2048))
+    var allowed: Set<String> = ["rope_type", "type", "rope_theta"]
+    if let factor = try value("partial_rotary_factor"), factor != 1 {
+      throw unsupported("\(source).partial_rotary_factor \(factor) (only 1 is implemented)")
+    }
+    allowed.insert("partial_rotary_factor")
+    let scaling: RopeScaling
+    switch type {
+    case "default":
+      scaling = .none
+    case "linear":
+      allowed.insert("factor")
+      scaling = .linear(factor: try required("factor", for: type))
+    case "dynamic":
+      allowed.insert("factor")
+      scaling = .dynamic(factor: try required("factor", for: type), originalContext: context)
+    case "llama3":
+      allowed.formUnion([
+        "factor", "low_freq_factor", "high_freq_factor", "original_max_position_embeddings",
+      ])
+      scaling = .llama3(
+        factor: try required("factor", for: type),
+        lowFrequencyFactor: try required("low_freq_factor", for: type),
+        highFrequencyFactor: try required("high_freq_factor", for: type),
+        originalContext: Int(try value("original_max_position_embeddings") ?? Double(context)))
+    case "yarn":
+      allowed.formUnion([
+        "factor", "attention_factor", "beta_fast", "beta_slow", "mscale", "mscale_all_dim",
+        "original_max_position_embeddings", "truncate",
+      ])
+      let original = try value("original_max_position_embeddings") ?? Double(context)
+      let factor = try value("factor") ?? Double(context) / original
+      let attention =
+        try value("attention_factor")
+        ?? RopeScaling.yarnAttentionFactor(
+          factor: factor, mscale: try value("mscale"), mscaleAllDim: try value("mscale_all_dim"))
+      let truncate = parameters["truncate"]?.boolValue ?? true
+      scaling = .yarn(
+        factor: factor, originalContext: Int(original),
+        betaFast: try value("beta_fast") ?? 32, betaSlow: try value("beta_slow") ?? 1,
+        attentionFactor: attention, truncate: truncate)
+    default:
+      throw unsupported(
+        "\(source).rope_type '\(type)' (implemented: default, linear, dynamic, llama3, yarn)")
+    }
+    for key in parameters.keys.sorted() where !allowed.contains(key) {
+      throw unsupported("\(source).\(key) is not implemented for rope_type '\(type)'")
+    }
+    return (theta, scaling)
+  }
+
+  // MARK: Field access with errors naming the field
+
+  func unsupported(_ reason: String) -> ModelLoadError { .unsupported(file: file, reason: reason) }
+  func invalid(_ reason: String) -> ModelLoadError {
+    .invalidConfiguration(file: file, reason: reason)
+  }
+
+  func number(_ key: String, default fallback: Double? = nil) throws -> Double {
+    guard let v = fields[key], v != .null else {
+      guard let fallback else { throw invalid("missing field '\(key)'") }
+      return fallback
+    }
+    guard let n = v.numberValue, n.isFinite else { throw invalid("'\(key)' must be a number") }
+    return n
+  }
+
+  func int(_ key: String, default fallback: Int? = nil) throws -> Int {
+    let n = try number(key, default: fallback.map(Double.init))
+    guard n == n.rounded(), n >= 0, n < 1e12 else {
+      throw invalid("'\(key)' must be a non-negative integer")
+    }
+    return Int(n)
+  }
+
+  func optionalInt(_ key: String) throws -> Int? {
+    guard let v = fields[key], v != .null else { return nil }
+    return try int(key)
+  }
+
+  func bool(_ key: String, default fallback: Bool) throws -> Bool {
+    guard let v = fields[key], v != .null else { return fallback }
+    guard let b = v.boolValue else { throw invalid("'\(key)' must be true or false") }
+    return b
+  }
+
+  func expect(_ key: String, in values: [String], default fallback: String) throws {
+    let v = fields[key].flatMap { $0 == .null ? nil : $0 }
+    let s = v?.stringValue ?? (v == nil ? fallback : nil)
+    guard let s, values.contains(s) else {
+      throw unsupported(
+        "\(key) \(v?.jsonText() ?? "null") (implemented: \(values.joined(separator: ", ")))")
+    }
+  }
+
+  func expect(_ key: String, equal expected: Bool) throws {
+    guard let v = fields[key], v != .null else { return }
+    guard v.boolValue == expected else { throw unsupported("\(key) \(v.jsonText())") }
   }
 }

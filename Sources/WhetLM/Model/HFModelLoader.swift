@@ -10,15 +10,13 @@ public enum HFModelLoader {
     guard FileManager.default.fileExists(atPath: configURL.path) else {
       throw ModelLoadError.missingFile(directory: directory.path, file: "config.json")
     }
-    let hf: HFConfiguration
+    let data: Data
     do {
-      hf = try JSONDecoder().decode(HFConfiguration.self, from: Data(contentsOf: configURL))
-    } catch let e as ModelLoadError {
-      throw e
+      data = try Data(contentsOf: configURL)
     } catch {
       throw ModelLoadError.invalidConfiguration(file: configURL.path, reason: "\(error)")
     }
-    let config = try hf.configuration(file: configURL.path)
+    let config = try HFConfiguration(data: data, file: configURL.path).configuration()
     let shards = try weightFiles(directory)
     var opened: [String: SafetensorsFile] = [:]
     return try TransformerDecoder(config) { name, shape, _ in

@@ -2,7 +2,7 @@ import WhetNN
 
 extension TransformerConfiguration {
   /// The architectures whose GGUF layout this engine runs.
-  public static let supportedGGUFArchitectures = ["llama", "qwen2", "mistral"]
+  public static let supportedGGUFArchitectures = ["llama", "qwen2", "mistral", "qwen3"]
 
   /// Reads the model shape from GGUF metadata (`{arch}.block_count`, …).
   public init(gguf file: GGUFFile) throws {
@@ -19,6 +19,19 @@ extension TransformerConfiguration {
     let vocabulary =
       (try? file.int("\(arch).vocab_size"))
       ?? (file.metadata["tokenizer.ggml.tokens"]?.arrayValue?.count ?? 0)
+    let keyLength = try? file.int("\(arch).attention.key_length")
+    if let keyLength, keyLength * heads != hidden, arch != "qwen3" {
+      throw GGUFError.invalidMetadata(
+        file: file.path, key: "\(arch).attention.key_length",
+        reason: "head size \(keyLength) × \(heads) heads ≠ embedding length \(hidden) for \(arch)")
+    }
+    if let valueLength = try? file.int("\(arch).attention.value_length"),
+      valueLength != keyLength ?? hidden / max(heads, 1)
+    {
+      throw GGUFError.invalidMetadata(
+        file: file.path, key: "\(arch).attention.value_length",
+        reason: "value head size \(valueLength) differs from the key head size")
+    }
     self.init(
       vocabularySize: vocabulary,
       hiddenSize: hidden,
@@ -29,12 +42,73 @@ extension TransformerConfiguration {
       ropeTheta: (try? file.float("\(arch).rope.freq_base")) ?? 10_000,
       rmsNormEpsilon: try file.float("\(arch).attention.layer_norm_rms_epsilon"),
       tiedEmbeddings: !file.hasTensor("output.weight"),
-      attentionBias: file.hasTensor("blk.0.attn_q.bias"))
+      attentionBias: file.hasTensor("blk.0.attn_q.bias"),
+      headDimension: arch == "qwen3" ? keyLength : nil, queryKeyNorm: arch == "qwen3")
+    ropeScaling = try Self.ropeScaling(file, arch: arch, dimension: headDimension)
     try validate(file: file.path)
     if let rotary = try? file.int("\(arch).rope.dimension_count"), rotary != headDimension {
       throw GGUFError.invalidMetadata(
         file: file.path, key: "\(arch).rope.dimension_count",
         reason: "partial rotary dimension \(rotary) (head dim \(headDimension)) is not supported")
+    }
+  }
+
+  /// The RoPE variant as llama.cpp's converter writes it: `rope_freqs.weight` (per-pair
+  /// divisors, Llama 3.1 scaling) or `{arch}.rope.scaling.*` (linear, YaRN). A scaling type
+  /// this engine does not implement is an error naming the key.
+  static func ropeScaling(_ file: GGUFFile, arch: String, dimension: Int) throws -> RopeScaling {
+    let key = "\(arch).rope.scaling.type"
+    let type = file.metadata[key]?.stringValue ?? "none"
+    if file.hasTensor("rope_freqs.weight") {
+      guard type == "none" else {
+        throw GGUFError.invalidMetadata(
+          file: file.path, key: key, reason: "rope_freqs.weight together with scaling '\(type)'")
+      }
+      let divisors = try file.tensor("rope_freqs.weight")
+      guard divisors.count == dimension / 2 else {
+        throw GGUFError.invalidTensor(
+          file: file.path, tensor: "rope_freqs.weight",
+          reason: "\(divisors.count) factors for a rotary dimension of \(dimension)")
+      }
+      return .divisors(divisors.scalars)
+    }
+    func number(_ name: String) -> Double? {
+      (try? file.float("\(arch).rope.scaling.\(name)")).map(Double.init)
+    }
+    switch type {
+    case "none":
+      return .none
+    case "linear":
+      guard let factor = number("factor") else {
+        throw GGUFError.invalidMetadata(
+          file: file.path, key: "\(arch).rope.scaling.factor", reason: "missing for linear scaling")
+      }
+      return factor == 1 ? .none : .linear(factor: factor)
+    case "yarn":
+      guard let factor = number("factor"),
+        let original = try? file.int("\(arch).rope.scaling.original_context_length")
+      else {
+        throw GGUFError.invalidMetadata(
+          file: file.path, key: key,
+          reason: "YaRN needs rope.scaling.factor and original_context_length")
+      }
+      for unsupported in ["yarn_ext_factor", "yarn_log_multiplier"] {
+        if let v = number(unsupported), v != (unsupported == "yarn_ext_factor" ? 1 : 0) {
+          throw GGUFError.invalidMetadata(
+            file: file.path, key: "\(arch).rope.scaling.\(unsupported)",
+            reason: "value \(v) is not implemented")
+        }
+      }
+      let attention =
+        number("yarn_attn_factor") ?? number("attn_factor")
+        ?? RopeScaling.yarnAttentionFactor(factor: factor, mscale: nil, mscaleAllDim: nil)
+      return .yarn(
+        factor: factor, originalContext: original, betaFast: number("yarn_beta_fast") ?? 32,
+        betaSlow: number("yarn_beta_slow") ?? 1, attentionFactor: attention, truncate: true)
+    default:
+      throw GGUFError.invalidMetadata(
+        file: file.path, key: key,
+        reason: "RoPE scaling '\(type)' is not implemented (none, linear, yarn, rope_freqs)")
     }
   }
 
@@ -48,7 +122,9 @@ extension TransformerConfiguration {
     else {
       throw fail("sizes must be positive: \(self)")
     }
-    guard hiddenSize % heads == 0, heads % kvHeads == 0, headDimension % 2 == 0 else {
+    guard explicitHeadDimension != nil || hiddenSize % heads == 0, heads % kvHeads == 0,
+      headDimension % 2 == 0
+    else {
       throw fail("hidden \(hiddenSize), \(heads) heads and \(kvHeads) kv heads do not fit together")
     }
   }

@@ -14,21 +14,43 @@ public struct RotaryTable: Sendable {
 
   public init(positions: [Int], rotaryDimension: Int, theta: Float) {
     precondition(rotaryDimension % 2 == 0, "rotary dimension must be even")
-    half = rotaryDimension / 2
-    let invFreq = (0..<half).map { i in
-      1 / Foundation.pow(theta, Float(2 * i) / Float(rotaryDimension))
-    }
+    let half = rotaryDimension / 2
+    self.init(
+      positions: positions,
+      frequencies: RotaryFrequencies(
+        inverse: (0..<half).map { i in
+          1 / Foundation.pow(theta, Float(2 * i) / Float(rotaryDimension))
+        }))
+  }
+
+  /// The table for given inverse frequencies; cos and sin are multiplied by
+  /// `frequencies.attentionFactor` (YaRN), as transformers does.
+  public init(positions: [Int], frequencies: RotaryFrequencies) {
+    let invFreq = frequencies.inverse
+    half = invFreq.count
+    let scale = frequencies.attentionFactor
     var c = [Float](repeating: 0, count: positions.count * half)
     var s = c
     for (p, pos) in positions.enumerated() {
       for i in 0..<half {
         let angle = Float(pos) * invFreq[i]
-        c[p * half + i] = Foundation.cos(angle)
-        s[p * half + i] = Foundation.sin(angle)
+        c[p * half + i] = Foundation.cos(angle) * scale
+        s[p * half + i] = Foundation.sin(angle) * scale
       }
     }
     cos = c
     sin = s
+  }
+}
+
+/// Inverse rotary frequencies `[rotaryDim/2]` and the factor cos and sin are scaled by.
+public struct RotaryFrequencies: Sendable, Equatable {
+  public var inverse: [Float]
+  public var attentionFactor: Float
+
+  public init(inverse: [Float], attentionFactor: Float = 1) {
+    self.inverse = inverse
+    self.attentionFactor = attentionFactor
   }
 }
 
