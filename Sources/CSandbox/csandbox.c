@@ -26,6 +26,17 @@ typedef struct {
   int error;
 } report_t;
 
+/// `fork` without glibc's atfork handlers. The caller is multi-threaded and links OpenBLAS,
+/// whose prefork handler joins its worker threads and can deadlock; the children here make
+/// system calls only, so they need none of what the handlers prepare.
+static pid_t plain_fork(void) {
+#ifdef __linux__
+  return (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+#else
+  return fork();
+#endif
+}
+
 /// Reports the failed stage to the parent and exits; the report pipe is descriptor `fd`.
 static void fail(int fd, int stage) {
   report_t r = {stage, errno};
@@ -230,7 +241,7 @@ pid_t whet_spawn(const whet_spawn_config *c, int *stage, int *error) {
   int was_root = geteuid() == 0;
   uid_t caller_uid = geteuid();
   gid_t caller_gid = getegid();
-  pid_t pid = fork();
+  pid_t pid = plain_fork();
   if (pid < 0) {
     *stage = WHET_STAGE_FORK;
     *error = errno;
@@ -254,7 +265,7 @@ pid_t whet_spawn(const whet_spawn_config *c, int *stage, int *error) {
       int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS |
                   CLONE_NEWCGROUP;
       if (unshare(flags) != 0) fail(report, WHET_STAGE_NAMESPACES);
-      pid_t init = fork();
+      pid_t init = plain_fork();
       if (init < 0) fail(report, WHET_STAGE_FORK);
       if (init > 0) {
         close(report);
@@ -264,7 +275,7 @@ pid_t whet_spawn(const whet_spawn_config *c, int *stage, int *error) {
       prctl(PR_SET_PDEATHSIG, SIGKILL);
       set_up_mounts(c, report);
       sethostname("sandbox", 7);
-      pid_t program = fork();
+      pid_t program = plain_fork();
       if (program < 0) fail(report, WHET_STAGE_FORK);
       if (program > 0) {
         close(report);

@@ -17,11 +17,15 @@ import Testing
   static let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
     .deletingLastPathComponent().appendingPathComponent("whet")
 
-  static func whet(_ arguments: [String], input: String? = nil) throws -> Run {
+  static func whet(
+    _ arguments: [String], input: String? = nil, directory: URL = Fixtures.repositoryRoot,
+    environment: [String: String]? = nil
+  ) throws -> Run {
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
-    process.currentDirectoryURL = Fixtures.repositoryRoot
+    process.currentDirectoryURL = directory
+    if let environment { process.environment = environment }
     let out = Pipe(), err = Pipe(), inPipe = Pipe()
     process.standardOutput = out
     process.standardError = err
@@ -48,6 +52,34 @@ import Testing
     let run = try Self.whet(["tokenize", "--chat", "--json", "What is the capital of France?"])
     #expect(run.status == 0, "\(run.stderr)")
     #expect(run.json?["ids"] as? [Int] == ref["input_ids"] as? [Int])
+  }
+
+  /// From another directory, with no `$WHET_MODEL`, the path `make models` recorded is used;
+  /// without a record the error names the relative default it looked for.
+  @Test func defaultModelIsFoundFromAnyDirectory() throws {
+    let ref = try #require(Self.reference)
+    let cache = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "whet-cache-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: cache) }
+    try FileManager.default.createDirectory(
+      at: cache.appendingPathComponent("whetstone"), withIntermediateDirectories: true)
+    try (Fixtures.defaultModel.path + "\n").write(
+      to: cache.appendingPathComponent("whetstone/default-model"), atomically: true,
+      encoding: .utf8)
+    let elsewhere = FileManager.default.temporaryDirectory
+    let run = try Self.whet(
+      ["tokenize", "--chat", "--json", "What is the capital of France?"], directory: elsewhere,
+      environment: ["PATH": "/usr/bin:/bin", "HOME": cache.path, "XDG_CACHE_HOME": cache.path])
+    #expect(run.status == 0, "\(run.stderr)")
+    #expect(run.json?["ids"] as? [Int] == ref["input_ids"] as? [Int])
+    let unrecorded = try Self.whet(
+      ["tokenize", "Hello"], directory: elsewhere,
+      environment: [
+        "PATH": "/usr/bin:/bin", "HOME": elsewhere.path, "XDG_CACHE_HOME": elsewhere.path + "/none",
+      ])
+    #expect(unrecorded.status != 0)
+    #expect(
+      unrecorded.stderr.contains("models/SmolLM2-135M-Instruct.Q4_1.gguf"), "\(unrecorded.stderr)")
   }
 
   @Test func logprobsMatchTransformers() throws {

@@ -17,9 +17,27 @@ public final class LanguageModel {
   let bosToken: String
   let eosToken: String
 
-  /// The default model that `make models` fetches (or `$WHET_MODEL`).
+  /// The default model, from any working directory: `$WHET_MODEL`, else the path that
+  /// `make models` recorded in ``recordedDefaultModelFile`` (when that file still exists), else
+  /// `models/SmolLM2-135M-Instruct.Q4_1.gguf` under the working directory.
   public static var defaultPath: String {
-    ProcessInfo.processInfo.environment["WHET_MODEL"] ?? "models/SmolLM2-135M-Instruct.Q4_1.gguf"
+    let environment = ProcessInfo.processInfo.environment
+    if let path = environment["WHET_MODEL"], !path.isEmpty { return path }
+    if let recorded = try? String(contentsOf: recordedDefaultModelFile, encoding: .utf8) {
+      let path = recorded.trimmingCharacters(in: .whitespacesAndNewlines)
+      if !path.isEmpty, FileManager.default.fileExists(atPath: path) { return path }
+    }
+    return "models/SmolLM2-135M-Instruct.Q4_1.gguf"
+  }
+
+  /// Where `make models` records the absolute path of the model it fetched:
+  /// `$XDG_CACHE_HOME/whetstone/default-model`, else `~/.cache/whetstone/default-model`.
+  public static var recordedDefaultModelFile: URL {
+    let environment = ProcessInfo.processInfo.environment
+    let cache =
+      environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+      ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache")
+    return cache.appendingPathComponent("whetstone/default-model")
   }
 
   /// Loads `path`: a `.gguf` file, or a directory with `config.json`, safetensors weights and

@@ -2,8 +2,8 @@ import Foundation
 import WhetTensor
 
 /// Dawid–Skene EM on binary votes (Dawid & Skene 1979, "Maximum likelihood estimation of
-/// observer error-rates using the EM algorithm"; ALGORITHMS.md §2; the update order and
-/// stopping rule of the crowd-kit reference implementation).
+/// observer error-rates using the EM algorithm"; ALGORITHMS.md §2; the update order of the
+/// crowd-kit reference implementation, which `LabelModelReferenceTests` checks step for step).
 ///
 /// Each source `w` has a confusion matrix `e_w[a, c] = P(vote = a | y = c, w voted)`.
 /// 1. Initialise the posteriors `T_j` with the majority-vote share of each item's votes.
@@ -11,7 +11,9 @@ import WhetTensor
 ///    `clip` (1e-10) before normalising over `a`; prior `p_c ∝ Σ_j T_j[c]`.
 /// 3. E-step (log space): `log T_j[c] = log p_c + Σ_w log e_w[vote_{w,j}, c]`, softmax.
 /// 4. Repeat 2–3 until `maxIterations` (100) or until the mean log-likelihood per vote gains
-///    less than `tolerance` (1e-5).
+///    less than `tolerance` (1e-5). This is not crowd-kit's stopping rule (it watches its
+///    own loss); EM converges slowly, and on the reference votes the default stops after 18
+///    iterations, 0.04 in posterior from the fixed point (1e-8 would take 39 and leave 0.0015).
 ///
 /// Abstains contribute nothing. Items on which every source abstains take no part in the fit
 /// (their posterior is the prior). The E-step accumulates the next M-step's sums on the fly,
