@@ -84,7 +84,8 @@ let package = Package(
       name: "WhetEvalTests", dependencies: ["WhetEval", "WhetRewards", "TestSupport"],
       swiftSettings: cpuFlags),
     .testTarget(
-      name: "WhetCLITests", dependencies: ["whet", "TestSupport"], swiftSettings: cpuFlags),
+      name: "WhetCLITests", dependencies: ["whet", "WhetLM", "TestSupport"], swiftSettings: cpuFlags
+    ),
     .testTarget(
       name: "WhetNNTests", dependencies: ["WhetNN", "WhetTensor", "TestSupport"],
       swiftSettings: cpuFlags),

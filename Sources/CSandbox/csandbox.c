@@ -28,7 +28,8 @@ typedef struct {
 
 /// `fork` without glibc's atfork handlers. The caller is multi-threaded and links OpenBLAS,
 /// whose prefork handler joins its worker threads and can deadlock; the children here make
-/// system calls only, so they need none of what the handlers prepare.
+/// raw system calls only (no locks, no allocation, nothing that consults glibc's thread
+/// list, which still describes the parent), so they need none of what the handlers prepare.
 static pid_t plain_fork(void) {
 #ifdef __linux__
   return (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
@@ -144,9 +145,18 @@ static void become_program(const whet_spawn_config *c, int report, int was_root)
   set_limit(report, RLIMIT_NPROC, c->limit_processes, c->limit_processes);
   set_limit(report, RLIMIT_AS, c->limit_address_space, c->limit_address_space);
   if (was_root && c->uid >= 0) {
+#ifdef __linux__
+    // Raw system calls: glibc's setgroups/setgid/setuid signal every thread it believes the
+    // process has (POSIX per-process credentials), and after `plain_fork` that list is the
+    // parent's, so they would wait forever for threads that are not here.
+    if (syscall(SYS_setgroups, 0, NULL) != 0) fail(report, WHET_STAGE_CREDENTIALS);
+    if (syscall(SYS_setresgid, c->gid, c->gid, c->gid) != 0) fail(report, WHET_STAGE_CREDENTIALS);
+    if (syscall(SYS_setresuid, c->uid, c->uid, c->uid) != 0) fail(report, WHET_STAGE_CREDENTIALS);
+#else
     if (setgroups(0, NULL) != 0) fail(report, WHET_STAGE_CREDENTIALS);
     if (setgid((gid_t)c->gid) != 0) fail(report, WHET_STAGE_CREDENTIALS);
     if (setuid((uid_t)c->uid) != 0) fail(report, WHET_STAGE_CREDENTIALS);
+#endif
   }
 #ifdef __linux__
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail(report, WHET_STAGE_CREDENTIALS);

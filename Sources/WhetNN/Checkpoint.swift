@@ -50,18 +50,30 @@ public struct TrainingState: Codable, Sendable, Equatable {
 public enum CheckpointError: Error, CustomStringConvertible, Equatable {
   case shapeMismatch(file: String, tensor: String, expected: [Int], found: [Int])
   case missingState(file: String, reason: String)
+  /// A tensor the model or optimizer needs is not in the file.
+  case missingTensor(file: String, tensor: String)
+  /// The file holds a tensor that neither the model nor the optimizer has.
+  case unexpectedTensor(file: String, tensor: String)
 
   public var description: String {
     switch self {
     case .shapeMismatch(let f, let t, let e, let g):
       return "\(f): tensor '\(t)' has shape \(g), the model expects \(e)"
     case .missingState(let f, let r): return "\(f): not a Whetstone checkpoint: \(r)"
+    case .missingTensor(let f, let t): return "\(f): no tensor '\(t)', which the run needs"
+    case .unexpectedTensor(let f, let t):
+      return "\(f): tensor '\(t)' belongs to no parameter of this model or optimizer"
     }
   }
 }
 
 /// One safetensors file holding the parameters (under their own names), the optimizer
-/// state (`optimizer.<key>`) and the ``TrainingState`` (in the metadata), written atomically.
+/// state (`optimizer.<kind>.<parameter name>`, e.g. `optimizer.exp_avg.lm_head.weight`) and
+/// the ``TrainingState`` (in the metadata), written atomically.
+///
+/// Loading checks every tensor against the model and the optimizer before changing
+/// anything: each parameter and each optimizer moment must be present with its parameter's
+/// shape, and nothing else may be in the file.
 public enum Checkpoint {
   static let stateKey = "whetstone.training_state"
   static let optimizerStepKey = "whetstone.optimizer_step"
@@ -72,7 +84,13 @@ public enum Checkpoint {
   ) throws {
     var tensors = parameters.map { (name: $0.name, tensor: $0.variable.value) }
     if let optimizer {
-      tensors += optimizer.state.map { (name: "optimizer.\($0.key)", tensor: $0.value) }
+      for (kind, perParameter) in zip(optimizer.stateKinds, optimizer.parameterState) {
+        precondition(
+          perParameter.count == parameters.count, "optimizer state and parameters differ")
+        for (p, tensor) in zip(parameters, perParameter) {
+          tensors.append((name: "optimizer.\(kind).\(p.name)", tensor: tensor))
+        }
+      }
     }
     let stateJSON = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
     var metadata = [stateKey: stateJSON]
@@ -89,25 +107,34 @@ public enum Checkpoint {
     guard let json = file.metadata[stateKey],
       let state = try? JSONDecoder().decode(TrainingState.self, from: Data(json.utf8))
     else { throw CheckpointError.missingState(file: url.path, reason: "no readable \(stateKey)") }
-    // Read everything before changing anything, so a bad file leaves the model untouched.
-    var loaded: [Tensor] = []
-    for (name, variable) in parameters {
+    // Read and check everything before changing anything, so a bad file leaves the run as it was.
+    var expected = Set<String>()
+    func read(_ name: String, shape: [Int]) throws -> Tensor {
+      expected.insert(name)
+      guard file.names.contains(name) else {
+        throw CheckpointError.missingTensor(file: url.path, tensor: name)
+      }
       let t = try file.tensor(name)
-      guard t.shape == variable.shape else {
+      guard t.shape == shape else {
         throw CheckpointError.shapeMismatch(
-          file: url.path, tensor: name, expected: variable.shape, found: t.shape)
+          file: url.path, tensor: name, expected: shape, found: t.shape)
       }
-      loaded.append(t)
+      return t
     }
-    var optimizerState: [String: Tensor] = [:]
-    if optimizer != nil {
-      for name in file.names where name.hasPrefix("optimizer.") {
-        optimizerState[String(name.dropFirst("optimizer.".count))] = try file.tensor(name)
+    let loaded = try parameters.map { try read($0.name, shape: $0.variable.shape) }
+    // The optimizer's moments exist once it has stepped; a checkpoint from step 0 has none.
+    var optimizerState: [[Tensor]] = []
+    if let optimizer, file.names.contains(where: { $0.hasPrefix("optimizer.") }) {
+      optimizerState = try optimizer.stateKinds.map { kind in
+        try parameters.map { try read("optimizer.\(kind).\($0.name)", shape: $0.variable.shape) }
       }
+    }
+    if let unexpected = file.names.sorted().first(where: { !expected.contains($0) }) {
+      throw CheckpointError.unexpectedTensor(file: url.path, tensor: unexpected)
     }
     for (i, p) in parameters.enumerated() { p.variable.value = loaded[i] }
     if let optimizer {
-      optimizer.state = optimizerState
+      optimizer.restore(optimizerState)
       optimizer.stepCount = Int(file.metadata[optimizerStepKey] ?? "") ?? 0
     }
     return state

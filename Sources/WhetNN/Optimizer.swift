@@ -3,14 +3,22 @@ import WhetTensor
 
 /// A first-order optimizer over a fixed list of parameters.
 ///
-/// State tensors are exposed by name so checkpoints can save and restore them exactly.
+/// Its state is one tensor per parameter for each of ``stateKinds`` (Adam's `exp_avg` and
+/// `exp_avg_sq`, SGD's `momentum_buffer`), aligned with the parameter list given to
+/// ``step(_:gradients:learningRate:)``; checkpoints store them under the parameter's name
+/// (``Checkpoint``), so a resumed run finds each moment by name and shape, never by position.
 public protocol Optimizer: AnyObject {
   /// Applies one update given one gradient per parameter, at `learningRate`.
   func step(_ parameters: [Variable], gradients: [Tensor], learningRate: Float)
   /// The number of updates taken so far.
   var stepCount: Int { get set }
-  /// Every state tensor, keyed by `"<kind>.<parameter index>"`.
-  var state: [String: Tensor] { get set }
+  /// The names of the per-parameter state tensors, as PyTorch names them.
+  var stateKinds: [String] { get }
+  /// `state[k][i]`: kind `stateKinds[k]` of parameter `i`; empty before the first step.
+  var parameterState: [[Tensor]] { get }
+  /// Replaces the state; the caller (``Checkpoint/load(from:into:optimizer:)``) has checked
+  /// that there is one tensor per kind and parameter, each of the parameter's shape.
+  func restore(_ state: [[Tensor]])
 }
 
 /// AdamW (Loshchilov & Hutter 2019) with PyTorch's semantics (`torch.optim.AdamW`):
@@ -70,20 +78,11 @@ public final class AdamW: Optimizer {
     }
   }
 
-  public var state: [String: Tensor] {
-    get {
-      var s: [String: Tensor] = [:]
-      for i in m.indices {
-        s["exp_avg.\(i)"] = m[i]
-        s["exp_avg_sq.\(i)"] = v[i]
-      }
-      return s
-    }
-    set {
-      let n = newValue.count / 2
-      m = (0..<n).map { newValue["exp_avg.\($0)"]! }
-      v = (0..<n).map { newValue["exp_avg_sq.\($0)"]! }
-    }
+  public var stateKinds: [String] { ["exp_avg", "exp_avg_sq"] }
+  public var parameterState: [[Tensor]] { m.isEmpty ? [] : [m, v] }
+  public func restore(_ state: [[Tensor]]) {
+    m = state.first ?? []
+    v = state.count > 1 ? state[1] : []
   }
 }
 
@@ -128,13 +127,7 @@ public final class SGD: Optimizer {
     }
   }
 
-  public var state: [String: Tensor] {
-    get {
-      Dictionary(
-        uniqueKeysWithValues: buffers.enumerated().map {
-          ("momentum_buffer.\($0.offset)", $0.element)
-        })
-    }
-    set { buffers = (0..<newValue.count).map { newValue["momentum_buffer.\($0)"]! } }
-  }
+  public var stateKinds: [String] { ["momentum_buffer"] }
+  public var parameterState: [[Tensor]] { buffers.isEmpty ? [] : [buffers] }
+  public func restore(_ state: [[Tensor]]) { buffers = state.first ?? [] }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+import WhetLM
 
 /// End-to-end runs of the `whet` executable, checking the output contracts later tools read.
 @Suite struct CLITests {
@@ -80,6 +81,40 @@ import Testing
     #expect(unrecorded.status != 0)
     #expect(
       unrecorded.stderr.contains("models/SmolLM2-135M-Instruct.Q4_1.gguf"), "\(unrecorded.stderr)")
+  }
+
+  /// `whet tokenize` reads only the tokenizer: a vocab-only GGUF (SmolLM2's tokenizer metadata,
+  /// no tensors, here with `add_bos_token` on) tokenizes like the full model, `--no-special`
+  /// leaves the BOS out, and commands that need weights fail naming what is missing.
+  @Test func tokenizeNeedsOnlyTheVocabulary() throws {
+    let ref = try #require(Self.reference)
+    let full = try GGUFFile(contentsOf: Fixtures.defaultModel)
+    var writer = GGUFWriter()
+    for key in full.metadataKeys where key.hasPrefix("tokenizer.") || key.hasPrefix("general.") {
+      writer.setMetadata(key, full.metadata[key]!)
+    }
+    writer.setMetadata("tokenizer.ggml.add_bos_token", .bool(true))
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "whet-vocab-\(UUID().uuidString).gguf")
+    defer { try? FileManager.default.removeItem(at: url) }
+    try writer.encode().write(to: url)
+
+    let chat = try Self.whet([
+      "tokenize", "--model", url.path, "--chat", "--json", "What is the capital of France?",
+    ])
+    #expect(chat.status == 0, "\(chat.stderr)")
+    #expect(chat.json?["ids"] as? [Int] == ref["input_ids"] as? [Int])
+    let plain = try Self.whet(["tokenize", "--model", url.path, "--json", "Hello world"])
+    let bare = try Self.whet([
+      "tokenize", "--model", url.path, "--no-special", "--json", "Hello world",
+    ])
+    let withBOS = try #require(plain.json?["ids"] as? [Int])
+    let without = try #require(bare.json?["ids"] as? [Int])
+    let bos = try #require(full.metadata["tokenizer.ggml.bos_token_id"]?.intValue)
+    #expect(withBOS == [bos] + without && !without.isEmpty, "\(withBOS) vs \(without)")
+    let generate = try Self.whet(["generate", "--model", url.path, "Hello"])
+    #expect(generate.status != 0)
+    #expect(generate.stderr.contains(url.path), "\(generate.stderr)")
   }
 
   @Test func logprobsMatchTransformers() throws {

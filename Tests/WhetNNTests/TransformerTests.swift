@@ -126,6 +126,85 @@ import WhetTensor
     #expect(other.value.scalars == [7, 7, 7])
   }
 
+  /// Every tensor of a checkpoint is checked by name and shape against the parameters and the
+  /// optimizer before anything changes; moments are found by parameter name, not position.
+  @Test func checkpointsAreValidatedByNameAndShape() throws {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "whet-ckpt-\(UUID().uuidString).safetensors")
+    defer { try? FileManager.default.removeItem(at: url) }
+    let a = Variable(Tensor(shape: [2], scalars: [1, 2]))
+    let b = Variable(Tensor(shape: [3], scalars: [3, 4, 5]))
+    let adam = AdamW()
+    // One step with gradient g: exp_avg = (1 − β₁)·g = 0.1·g, exp_avg_sq = (1 − β₂)·g² = 0.001·g²
+    // (in Float32, 1 − 0.999 is 0.00099999 to 5 digits, hence the relative tolerance).
+    adam.step(
+      [a, b],
+      gradients: [Tensor(shape: [2], scalars: [10, 20]), Tensor(shape: [3], scalars: [1, 2, 3])],
+      learningRate: 0.01)
+    let state = TrainingState(step: 1, dataPosition: 4, generator: SeededGenerator(seed: 1))
+    try Checkpoint.save(to: url, parameters: [("a", a), ("b", b)], optimizer: adam, state: state)
+
+    // Loaded in the other order, each moment follows its parameter's name.
+    let a2 = Variable(Tensor(shape: [2], repeating: 0)),
+      b2 = Variable(Tensor(shape: [3], repeating: 0))
+    let resumed = AdamW()
+    try Checkpoint.load(from: url, into: [("b", b2), ("a", a2)], optimizer: resumed)
+    #expect(resumed.stepCount == 1)
+    let moments = resumed.parameterState
+    #expect(moments.count == 2)
+    for (got, want) in zip(moments[0][0].scalars, [0.1, 0.2, 0.3] as [Float]) {
+      #expect(abs(got - want) <= 1e-4 * want)
+    }
+    for (got, want) in zip(moments[0][1].scalars, [1, 2] as [Float]) {
+      #expect(abs(got - want) <= 1e-4 * want)
+    }
+    for (got, want) in zip(moments[1][1].scalars, [0.1, 0.4] as [Float]) {
+      #expect(abs(got - want) <= 1e-4 * want)
+    }
+
+    // Wrong name, wrong shape, a tensor too many: typed errors, and nothing changes.
+    let untouched = Variable(Tensor(shape: [2], repeating: 9))
+    #expect(throws: CheckpointError.missingTensor(file: url.path, tensor: "c")) {
+      try Checkpoint.load(
+        from: url, into: [("a", untouched), ("c", Variable(Tensor(shape: [3], repeating: 0)))],
+        optimizer: nil)
+    }
+    #expect(
+      throws: CheckpointError.shapeMismatch(file: url.path, tensor: "b", expected: [4], found: [3])
+    ) {
+      try Checkpoint.load(
+        from: url, into: [("a", untouched), ("b", Variable(Tensor(shape: [4], repeating: 0)))],
+        optimizer: AdamW())
+    }
+    #expect(throws: CheckpointError.unexpectedTensor(file: url.path, tensor: "b")) {
+      try Checkpoint.load(from: url, into: [("a", untouched)], optimizer: nil)
+    }
+    #expect(untouched.value.scalars == [9, 9])
+
+    // An optimizer moment whose shape does not match its parameter (once an out-of-bounds
+    // write) is refused.
+    let forged = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "whet-forged-\(UUID().uuidString).safetensors")
+    defer { try? FileManager.default.removeItem(at: forged) }
+    try SafetensorsFile.write(
+      [
+        (name: "a", tensor: Tensor(shape: [2], repeating: 1)),
+        (name: "optimizer.exp_avg.a", tensor: Tensor(shape: [5], repeating: 1)),
+        (name: "optimizer.exp_avg_sq.a", tensor: Tensor(shape: [2], repeating: 1)),
+      ],
+      metadata: [
+        "whetstone.training_state": String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
+      ], to: forged)
+    let victim = AdamW()
+    #expect(
+      throws: CheckpointError.shapeMismatch(
+        file: forged.path, tensor: "optimizer.exp_avg.a", expected: [2], found: [5])
+    ) {
+      try Checkpoint.load(from: forged, into: [("a", untouched)], optimizer: victim)
+    }
+    #expect(victim.parameterState.isEmpty && untouched.value.scalars == [9, 9])
+  }
+
   @Test func parameterNamesFollowHuggingFace() {
     var rng = SeededGenerator(seed: 1)
     let names = TransformerDecoder(Self.tiny, rng: &rng).namedParameters.map(\.name)

@@ -7,15 +7,16 @@ import WhetTensor
 public final class LanguageModel {
   public let path: String
   public let decoder: TransformerDecoder
-  public let tokenizer: Tokenizer
-  /// The model's chat template, if its files carry one.
-  public let chatTemplate: ChatTemplate?
+  /// Tokenizer, chat template and special tokens.
+  public let text: TextEncoder
   /// Packed quantized weights for fast small-batch decoding (GGUF models only).
   public let packed: PackedWeights
+
+  public var tokenizer: Tokenizer { text.tokenizer }
+  /// The model's chat template, if its files carry one.
+  public var chatTemplate: ChatTemplate? { text.chatTemplate }
   /// Tokens that end a reply: the end-of-sequence token and the template's end-of-turn marker.
-  public let stopTokens: Set<Int>
-  let bosToken: String
-  let eosToken: String
+  public var stopTokens: Set<Int> { text.stopTokens }
 
   /// The default model, from any working directory: `$WHET_MODEL`, else the path that
   /// `make models` recorded in ``recordedDefaultModelFile`` (when that file still exists), else
@@ -41,94 +42,48 @@ public final class LanguageModel {
   }
 
   /// Loads `path`: a `.gguf` file, or a directory with `config.json`, safetensors weights and
-  /// `tokenizer.json` (plus `tokenizer_config.json` for the chat template).
+  /// `tokenizer.json` (plus the chat template files, ``ChatTemplateFiles``).
   public static func load(_ path: String) throws -> LanguageModel {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-      throw ModelLoadError.notFound(path: path)
-    }
+    let text = try TextEncoder.load(path)
     let url = URL(fileURLWithPath: path)
-    if isDirectory.boolValue {
-      let decoder = try HFModelLoader.decoder(directory: url)
-      let tokenizerURL = url.appendingPathComponent("tokenizer.json")
-      guard FileManager.default.fileExists(atPath: tokenizerURL.path) else {
-        throw ModelLoadError.missingFile(directory: path, file: "tokenizer.json")
-      }
-      let tokenizer = try Tokenizer(tokenizerJSON: tokenizerURL)
-      let config = Self.tokenizerConfig(url.appendingPathComponent("tokenizer_config.json"))
+    if text.isDirectory {
       return try LanguageModel(
-        path: path, decoder: decoder, tokenizer: tokenizer,
-        template: config["chat_template"] as? String,
-        packed: PackedWeights(), bos: Self.tokenString(config["bos_token"]),
-        eos: Self.tokenString(config["eos_token"]))
+        path: path, decoder: try HFModelLoader.decoder(directory: url), text: text,
+        packed: PackedWeights())
     }
     let file = try GGUFFile(contentsOf: url)
     let decoder = try GGUFModelLoader.decoder(from: file)
-    let tokenizer = try Tokenizer.fromGGUF(file)
     return try LanguageModel(
-      path: path, decoder: decoder, tokenizer: tokenizer,
-      template: file.metadata["tokenizer.chat_template"]?.stringValue,
-      packed: try PackedWeights.fromGGUF(file, model: decoder), bos: nil, eos: nil)
+      path: path, decoder: decoder, text: text,
+      packed: try PackedWeights.fromGGUF(file, model: decoder))
   }
 
-  init(
-    path: String, decoder: TransformerDecoder, tokenizer: Tokenizer, template: String?,
-    packed: PackedWeights,
-    bos: String?, eos: String?
-  ) throws {
+  init(path: String, decoder: TransformerDecoder, text: TextEncoder, packed: PackedWeights) throws {
+    // A tokenizer that can produce ids the embedding has no row for would index out of range.
+    guard text.tokenizer.vocabularySize <= decoder.config.vocabularySize else {
+      throw ModelLoadError.invalidConfiguration(
+        file: path,
+        reason:
+          "the tokenizer has \(text.tokenizer.vocabularySize) tokens but the model's embedding only \(decoder.config.vocabularySize) rows"
+      )
+    }
     self.path = path
     self.decoder = decoder
-    self.tokenizer = tokenizer
+    self.text = text
     self.packed = packed
-    do {
-      chatTemplate = try template.map { try ChatTemplate(source: $0) }
-    } catch {
-      throw ModelLoadError.invalidConfiguration(file: path, reason: "chat template: \(error)")
-    }
-    bosToken = bos ?? tokenizer.bosTokenID.flatMap { tokenizer.token($0) } ?? ""
-    eosToken = eos ?? tokenizer.eosTokenID.flatMap { tokenizer.token($0) } ?? ""
-    var stops = Set<Int>()
-    if let eos = tokenizer.eosTokenID { stops.insert(eos) }
-    if let eos = tokenizer.id(eosToken) { stops.insert(eos) }
-    // End-of-turn markers of common chat formats, when they are special tokens of this vocabulary.
-    for marker in [
-      "<|im_end|>", "<|eot_id|>", "<|end|>", "<end_of_turn>", "<|endoftext|>",
-      "<|END_OF_TURN_TOKEN|>",
-    ] {
-      if let id = tokenizer.id(marker), tokenizer.specialTokenIDs.contains(id) { stops.insert(id) }
-    }
-    stopTokens = stops
-  }
-
-  static func tokenizerConfig(_ url: URL) -> [String: Any] {
-    guard let data = try? Data(contentsOf: url),
-      let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-    else { return [:] }
-    return object
-  }
-
-  /// `bos_token` may be a string or an object with `content`.
-  static func tokenString(_ value: Any?) -> String? {
-    if let s = value as? String { return s }
-    return (value as? [String: Any])?["content"] as? String
   }
 
   /// The chat text of `messages` through the model's template.
   public func renderChat(_ messages: [ChatMessage], addGenerationPrompt: Bool = true) throws
     -> String
   {
-    guard let chatTemplate else {
-      throw ModelLoadError.unsupported(file: path, reason: "the model has no chat template")
-    }
-    return try chatTemplate.render(
-      messages: messages, addGenerationPrompt: addGenerationPrompt, bosToken: bosToken,
-      eosToken: eosToken)
+    try text.renderChat(messages, addGenerationPrompt: addGenerationPrompt)
   }
 
-  /// Token ids of `text`, or of `text` as one user message through the chat template.
+  /// Token ids of `text` (with the tokenizer's special tokens, as transformers' default
+  /// `add_special_tokens=True`), or of `text` as one user message through the chat template.
   public func encode(_ text: String, chat: Bool) throws -> [Int] {
-    let rendered = chat ? try renderChat([ChatMessage(role: "user", content: text)]) : text
-    return tokenizer.encode(rendered)
+    try self.text.encode(text, chat: chat)
   }
 
   /// A batched generator over this model (packed weights for small batches).
