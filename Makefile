@@ -6,7 +6,7 @@ CONFIG ?= release
 MODEL_DIR ?= models
 MODEL ?= $(MODEL_DIR)/SmolLM2-135M-Instruct.Q4_1.gguf
 
-.PHONY: demo test build deps models bench format clean
+.PHONY: demo test build deps models bench fuzz format clean
 
 # Debian's OpenBLAS, through the CBLAS system-library target (root is available here).
 deps:
@@ -52,6 +52,11 @@ test: build models
 
 bench: build
 	.build/$(CONFIG)/whet-bench
+
+# Seeded mutation fuzzing of every reader of untrusted files (FUZZ_ITERATIONS per reader).
+FUZZ_ITERATIONS ?= 100000
+fuzz: build
+	.build/$(CONFIG)/whet-fuzz $(FUZZ_ITERATIONS)
 
 format:
 	$(SWIFT) format --in-place --recursive --parallel Sources Tests Package.swift

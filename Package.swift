@@ -19,6 +19,7 @@ let package = Package(
     .library(name: "WhetEval", targets: ["WhetEval"]),
     .executable(name: "whet", targets: ["whet"]),
     .executable(name: "whet-bench", targets: ["whet-bench"]),
+    .executable(name: "whet-fuzz", targets: ["whet-fuzz"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -53,6 +54,11 @@ let package = Package(
     .target(
       name: "WhetEval", dependencies: ["WhetRewards", "WhetLM", "WhetTensor"],
       swiftSettings: cpuFlags),
+    // Seeded mutation fuzzing of the file readers (`make fuzz`; a smoke run in `make test`).
+    .target(
+      name: "WhetFuzz", dependencies: ["WhetLM", "WhetNN", "WhetEval", "WhetTensor"],
+      swiftSettings: cpuFlags),
+    .executableTarget(name: "whet-fuzz", dependencies: ["WhetFuzz"], swiftSettings: cpuFlags),
     .target(
       name: "TestSupport", dependencies: ["WhetTensor", "WhetNN"], path: "Sources/TestSupport",
       swiftSettings: cpuFlags),
@@ -86,6 +92,8 @@ let package = Package(
     .testTarget(
       name: "WhetCLITests", dependencies: ["whet", "WhetLM", "TestSupport"], swiftSettings: cpuFlags
     ),
+    .testTarget(
+      name: "WhetFuzzTests", dependencies: ["WhetFuzz", "TestSupport"], swiftSettings: cpuFlags),
     .testTarget(
       name: "WhetNNTests", dependencies: ["WhetNN", "WhetTensor", "TestSupport"],
       swiftSettings: cpuFlags),

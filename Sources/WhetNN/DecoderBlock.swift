@@ -1,11 +1,14 @@
 import WhetTensor
 
-/// The per-call inputs every block shares: batch geometry, rotary table and mask.
+/// The per-call inputs every block shares: batch geometry, rotary tables and masks (a second
+/// pair for sliding-window layers, when the model has them).
 public struct DecoderContext {
   public var batch: Int
   public var length: Int
   public var rotary: RotaryTable
   public var mask: AttentionMask
+  public var localRotary: RotaryTable?
+  public var localMask: AttentionMask?
 
   /// Positions `0..<length` in every row (or shifted by `keyStart` padding on the left), with
   /// the model's rotary frequencies.
@@ -14,7 +17,16 @@ public struct DecoderContext {
     self.length = length
     let positions = Self.positions(batch: batch, length: length, keyStart: keyStart)
     rotary = config.rotaryTable(positions: positions)
-    mask = AttentionMask(keyStart: keyStart)
+    mask = config.attentionMask(sliding: false, keyStart: keyStart)
+    if config.slidingLayers.contains(true) {
+      localRotary = config.localRotaryTable(positions: positions) ?? rotary
+      localMask = config.attentionMask(sliding: true, keyStart: keyStart)
+    }
+  }
+
+  /// The rotary table and mask of a layer.
+  public func forLayer(sliding: Bool) -> (rotary: RotaryTable, mask: AttentionMask) {
+    sliding ? (localRotary ?? rotary, localMask ?? mask) : (rotary, mask)
   }
 
   /// Plain RoPE at base `ropeTheta` (benchmarks and tests of one block).
@@ -71,17 +83,20 @@ public final class SelfAttention: Module {
     }
   }
 
-  /// `x` `[B·T, C]` → `[B·T, C]`.
-  public func callAsFunction(_ x: Variable, context: DecoderContext) -> Variable {
+  /// `x` `[B·T, C]` → `[B·T, C]`, with the layer's rotary table and mask.
+  public func callAsFunction(_ x: Variable, context: DecoderContext, sliding: Bool = false)
+    -> Variable
+  {
+    let (table, mask) = context.forLayer(sliding: sliding)
     let qkv = split(
       fusedLinear(x, [qProj, kProj, vProj]),
       sizes: [qProj.outputSize, kProj.outputSize, vProj.outputSize], alongAxis: -1)
-    let q = rope(perHead(qkv[0], qNorm, heads: heads), heads: heads, table: context.rotary)
-    let k = rope(perHead(qkv[1], kNorm, heads: kvHeads), heads: kvHeads, table: context.rotary)
+    let q = rope(perHead(qkv[0], qNorm, heads: heads), heads: heads, table: table)
+    let k = rope(perHead(qkv[1], kNorm, heads: kvHeads), heads: kvHeads, table: table)
     let (b, t) = (context.batch, context.length)
     let y = attention(
       q: reshape(q, [b, t, -1]), k: reshape(k, [b, t, -1]), v: reshape(qkv[2], [b, t, -1]),
-      heads: heads, kvHeads: kvHeads, mask: context.mask)
+      heads: heads, kvHeads: kvHeads, mask: mask)
     return oProj(reshape(y, [b * t, -1]))
   }
 
@@ -103,9 +118,12 @@ public final class SelfAttention: Module {
   }
 }
 
-/// The SwiGLU feed-forward network: `down(silu(gate(x)) ⊙ up(x))`; gate and up in one GEMM.
+/// The gated feed-forward network: `down(act(gate(x)) ⊙ up(x))` with SiLU (SwiGLU) or, for
+/// Gemma, GELU-tanh (GeGLU); gate and up in one GEMM.
 public final class GatedMLP: Module {
   public let gateProj: Linear, upProj: Linear, downProj: Linear
+  /// GELU-tanh instead of SiLU on the gate.
+  public let usesGELU: Bool
 
   public init(_ prefix: String, _ config: TransformerConfiguration, source: ParameterSource)
     rethrows
@@ -114,10 +132,12 @@ public final class GatedMLP: Module {
     gateProj = try Linear(joined(prefix, "gate_proj"), inputSize: c, outputSize: f, source: source)
     upProj = try Linear(joined(prefix, "up_proj"), inputSize: c, outputSize: f, source: source)
     downProj = try Linear(joined(prefix, "down_proj"), inputSize: f, outputSize: c, source: source)
+    usesGELU = config.family == .gemma3
   }
 
   public func callAsFunction(_ x: Variable) -> Variable {
-    downProj(swiglu(fusedLinear(x, [gateProj, upProj])))
+    let gateUp = fusedLinear(x, [gateProj, upProj])
+    return downProj(usesGELU ? geglu(gateUp) : swiglu(gateUp))
   }
 
   public var namedParameters: [(name: String, variable: Variable)] {
@@ -126,10 +146,17 @@ public final class GatedMLP: Module {
   }
 }
 
-/// One pre-norm decoder block: `h = x + attn(norm(x))`, `out = h + mlp(norm(h))`.
+/// One pre-norm decoder block: `h = x + attn(norm(x))`, `out = h + mlp(norm(h))`; for Gemma 3
+/// with norms on both sides, `h = x + norm(attn(norm(x)))`, `out = h + norm(mlp(norm(h)))`.
+///
+/// In Llama's names `post_attention_layernorm` is the norm before the MLP; in Gemma's it is
+/// the norm after attention, and `pre_feedforward_layernorm` comes before the MLP.
 public final class DecoderBlock: Module {
   public let inputNorm: RMSNorm, attention: SelfAttention
   public let postAttentionNorm: RMSNorm, mlp: GatedMLP
+  public let preFeedforwardNorm: RMSNorm?, postFeedforwardNorm: RMSNorm?
+  /// Whether this layer attends through the sliding window.
+  public let sliding: Bool
 
   public init(_ prefix: String, _ config: TransformerConfiguration, source: ParameterSource)
     rethrows
@@ -141,6 +168,21 @@ public final class DecoderBlock: Module {
     postAttentionNorm = try RMSNorm(
       joined(prefix, "post_attention_layernorm"), dimension: c, epsilon: eps, source: source)
     mlp = try GatedMLP(joined(prefix, "mlp"), config, source: source)
+    if config.family == .gemma3 {
+      preFeedforwardNorm = try RMSNorm(
+        joined(prefix, "pre_feedforward_layernorm"), dimension: c, epsilon: eps, source: source)
+      postFeedforwardNorm = try RMSNorm(
+        joined(prefix, "post_feedforward_layernorm"), dimension: c, epsilon: eps, source: source)
+    } else {
+      preFeedforwardNorm = nil
+      postFeedforwardNorm = nil
+    }
+    sliding = config.isSliding(layer: Self.layerIndex(prefix) ?? -1)
+  }
+
+  /// `N` of a `model.layers.N` prefix.
+  static func layerIndex(_ prefix: String) -> Int? {
+    prefix.split(separator: ".").last.flatMap { Int($0) }
   }
 
   /// A randomly initialised block (names relative to the block).
@@ -150,14 +192,25 @@ public final class DecoderBlock: Module {
 
   /// `x` `[B·T, C]` → `[B·T, C]`.
   public func callAsFunction(_ x: Variable, context: DecoderContext) -> Variable {
-    let h = x + attention(inputNorm(x), context: context)
-    return h + mlp(postAttentionNorm(h))
+    let attended = attention(inputNorm(x), context: context, sliding: sliding)
+    guard let preFeedforwardNorm, let postFeedforwardNorm else {
+      let h = x + attended
+      return h + mlp(postAttentionNorm(h))
+    }
+    let h = x + postAttentionNorm(attended)
+    return h + postFeedforwardNorm(mlp(preFeedforwardNorm(h)))
   }
 
   public var namedParameters: [(name: String, variable: Variable)] {
-    prefixed("input_layernorm", inputNorm.namedParameters)
+    var all =
+      prefixed("input_layernorm", inputNorm.namedParameters)
       + prefixed("self_attn", attention.namedParameters)
       + prefixed("post_attention_layernorm", postAttentionNorm.namedParameters)
       + prefixed("mlp", mlp.namedParameters)
+    if let preFeedforwardNorm, let postFeedforwardNorm {
+      all += prefixed("pre_feedforward_layernorm", preFeedforwardNorm.namedParameters)
+      all += prefixed("post_feedforward_layernorm", postFeedforwardNorm.namedParameters)
+    }
+    return all
   }
 }

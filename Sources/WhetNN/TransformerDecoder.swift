@@ -44,6 +44,7 @@ public final class TransformerDecoder: Module {
     let context = DecoderContext(
       batch: batch, length: tokens.count / batch, config: config, keyStart: keyStart)
     var h = embedTokens(tokens)
+    if let scale = config.embeddingScale { h = h * scale }
     for layer in layers { h = layer(h, context: context) }
     return norm(h)
   }

@@ -115,6 +115,21 @@ import WhetTensor
     }
   }
 
+  @Test func slidingWindowAttentionWithItsOwnScale() {
+    let q = randomTensor([2, 5, 12], seed: 41)
+    let k = randomTensor([2, 5, 6], seed: 42)
+    let v = randomTensor([2, 5, 6], seed: 43)
+    expectGradients([q, k, v]) {
+      attention(
+        q: $0[0], k: $0[1], v: $0[2], heads: 4, kvHeads: 2,
+        mask: AttentionMask(keyStart: [0, 1], window: 2, scale: 0.3))
+    }
+  }
+
+  @Test func gegluFused() {
+    expectGradients([randomTensor([4, 6], seed: 44)]) { geglu($0[0]) }
+  }
+
   @Test func attentionWithCachedKeys() {
     // Two new queries attend over six keys, four of which came before them (a KV cache).
     let q = randomTensor([1, 2, 4], seed: 22)

@@ -89,6 +89,37 @@ import WhetTensor
     #expect(maxDifference(out.scalars, expected) < 1e-5)
   }
 
+  /// Sliding window `i − W < j ≤ i` and an explicit score scale, against naive loops.
+  @Test func slidingWindowAttentionMatchesNaiveLoops() {
+    let (t, d, window, scale) = (6, 4, 3, 0.35)
+    let q = randomTensor([1, t, d], seed: 7), k = randomTensor([1, t, d], seed: 8)
+    let v = randomTensor([1, t, d], seed: 9)
+    let (out, _) = Tensor.attention(
+      q: q, k: k, v: v, heads: 1, kvHeads: 1,
+      mask: AttentionMask(window: window, scale: Float(scale)), keepProbabilities: false)
+    for i in 0..<t {
+      let keys = max(0, i - window + 1)...i
+      var scores = keys.map { j -> Double in
+        (0..<d).reduce(0.0) { $0 + Double(q[0, i, $1]) * Double(k[0, j, $1]) } * scale
+      }
+      let m = scores.max()!
+      scores = scores.map { exp($0 - m) }
+      let z = scores.reduce(0, +)
+      for x in 0..<d {
+        let expected = zip(keys, scores).reduce(0.0) { $0 + $1.1 / z * Double(v[0, $1.0, x]) }
+        #expect(abs(Double(out[0, i, x]) - expected) < 1e-5, "query \(i), dim \(x)")
+      }
+    }
+  }
+
+  /// GELU (tanh) gate by hand: gelu(1) = 0.5·(1 + tanh(0.79788456·1.044715)) = 0.8411920,
+  /// gelu(−2) = −0.0454023 (PyTorch's `gelu(approximate="tanh")` gives the same).
+  @Test func gegluOfHandValues() {
+    let out = Tensor.geglu(Tensor(shape: [1, 4], scalars: [1, -2, 3, 0.5]))
+    #expect(abs(out[0, 0] - 0.841_192_0 * 3) < 1e-5)
+    #expect(abs(out[0, 1] - -0.045_402_3 * 0.5) < 1e-6)
+  }
+
   @Test func chunkedTargetLogProbsEqualNaiveFullSoftmax() {
     let (n, c, v) = (6, 5, 37)
     let h = randomTensor([n, c], seed: 4)

@@ -33,30 +33,36 @@ public struct DecoderInference {
       for i in 0..<t { positions.append(max(0, offset + i - cache.keyStart[row])) }
     }
     let rotary = config.rotaryTable(positions: positions)
-    let mask = AttentionMask(queryOffset: offset, keyStart: cache.keyStart)
+    let localRotary = config.localRotaryTable(positions: positions) ?? rotary
     var x = Tensor.gatherRows(model.embedTokens.weight.value, ids: tokens)
+    if let scale = config.embeddingScale { x.scale(by: scale) }
     for (l, layer) in model.layers.enumerated() {
       let attention = layer.attention
-      let h = Tensor.rmsNorm(
-        x, weight: layer.inputNorm.weight.value, epsilon: layer.inputNorm.epsilon
-      ).output
+      let table = layer.sliding ? localRotary : rotary
+      let mask = config.attentionMask(
+        sliding: layer.sliding, queryOffset: offset, keyStart: cache.keyStart)
+      let h = norm(x, layer.inputNorm)
       let q = Tensor.rope(
         perHead(linear(h, attention.qProj), attention.qNorm, heads: attention.heads),
-        heads: attention.heads, table: rotary)
+        heads: attention.heads, table: table)
       let k = Tensor.rope(
         perHead(linear(h, attention.kProj), attention.kNorm, heads: attention.kvHeads),
-        heads: attention.kvHeads, table: rotary)
+        heads: attention.kvHeads, table: table)
       let v = linear(h, attention.vProj)
       cache.store(layer: l, k: k, v: v, count: t)
       let y = Tensor.attention(
         q: q.reshaped([b, t, -1]), k: cache.keys[l], v: cache.values[l], heads: attention.heads,
         kvHeads: attention.kvHeads, mask: mask, keepProbabilities: false
       ).output
-      x.add(linear(y.reshaped([b * t, -1]), attention.oProj))
-      let h2 = Tensor.rmsNorm(
-        x, weight: layer.postAttentionNorm.weight.value, epsilon: layer.postAttentionNorm.epsilon
-      ).output
-      x.add(linear(gatedActivation(h2, layer.mlp), layer.mlp.downProj))
+      let attended = linear(y.reshaped([b * t, -1]), attention.oProj)
+      if let pre = layer.preFeedforwardNorm, let post = layer.postFeedforwardNorm {
+        x.add(norm(attended, layer.postAttentionNorm))
+        x.add(norm(linear(gatedActivation(norm(x, pre), layer.mlp), layer.mlp.downProj), post))
+      } else {
+        x.add(attended)
+        let h2 = norm(x, layer.postAttentionNorm)
+        x.add(linear(gatedActivation(h2, layer.mlp), layer.mlp.downProj))
+      }
     }
     cache.advance(by: t)
     // Only the last position of each row is needed for the next token.
@@ -75,6 +81,10 @@ public struct DecoderInference {
   public func logits(hidden: Tensor) -> Tensor {
     if hidden.rowCount <= packedRowLimit, let m = packed.output { return m.multiply(hidden) }
     return Tensor.matmul(hidden, model.outputWeight.value, transposeB: true)
+  }
+
+  func norm(_ x: Tensor, _ layer: RMSNorm) -> Tensor {
+    Tensor.rmsNorm(x, weight: layer.weight.value, epsilon: layer.epsilon).output
   }
 
   /// `x` `[N, heads·D]` with each head RMS-normalised by `norm` (Qwen3), else unchanged.
@@ -104,7 +114,7 @@ public struct DecoderInference {
     if n <= packedRowLimit, packed.matrix(for: mlp.gateProj) != nil {
       // Small batch: two packed products, then the gated activation on the pair.
       let gate = linear(x, mlp.gateProj), up = linear(x, mlp.upProj)
-      return Tensor.swiglu(Tensor.concatenate([gate, up], alongAxis: 1))
+      return activate(Tensor.concatenate([gate, up], alongAxis: 1), mlp)
     }
     let gateUp = Tensor(shape: [n, 2 * f]) { out in
       x.withUnsafeBufferPointer { px in
@@ -118,10 +128,15 @@ public struct DecoderInference {
       }
     }
     guard mlp.gateProj.adapter != nil || mlp.upProj.adapter != nil else {
-      return Tensor.swiglu(gateUp)
+      return activate(gateUp, mlp)
     }
     // Adapters add their low-rank terms into the matching half of the fused buffer.
     let deltas = [mlp.gateProj, mlp.upProj].map { $0.adapter?.apply(x) ?? Tensor.zeros([n, f]) }
-    return Tensor.swiglu(Tensor.broadcasting(gateUp, Tensor.concatenate(deltas, alongAxis: 1), +))
+    return activate(Tensor.broadcasting(gateUp, Tensor.concatenate(deltas, alongAxis: 1), +), mlp)
+  }
+
+  /// The MLP's gated activation on a fused `[N, 2F]` gate/up buffer.
+  func activate(_ gateUp: Tensor, _ mlp: GatedMLP) -> Tensor {
+    mlp.usesGELU ? Tensor.geglu(gateUp) : Tensor.swiglu(gateUp)
   }
 }

@@ -10,7 +10,7 @@ public enum GGUFModelLoader {
     // llama.cpp's converter permutes Q/K for Llama-family conversions only.
     let permuted = arch == "llama" || arch == "mistral"
     return try TransformerDecoder(config) { name, shape, _ in
-      guard let ggufName = WeightNames.gguf(fromHF: name) else {
+      guard let ggufName = WeightNames.gguf(fromHF: name, family: config.family) else {
         throw GGUFError.missingTensor(file: file.path, tensor: name)
       }
       let info = try file.info(ggufName)

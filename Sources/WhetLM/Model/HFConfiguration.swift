@@ -13,6 +13,11 @@ struct HFConfiguration {
   let fields: [String: JSONValue]
   let file: String
 
+  init(fields: [String: JSONValue], file: String) {
+    self.fields = fields
+    self.file = file
+  }
+
   init(data: Data, file: String) throws {
     let text = String(decoding: data, as: UTF8.self)
     guard let object = (try? JSONValue.parse(text))?.objectValue else {
@@ -22,7 +27,7 @@ struct HFConfiguration {
     self.file = file
   }
 
-  static let supportedTypes = ["llama", "mistral", "qwen2", "qwen3"]
+  static let supportedTypes = ["llama", "mistral", "qwen2", "qwen3", "gemma3_text"]
 
   /// Fields that never change the forward pass.
   static let inert: Set<String> = [
@@ -42,6 +47,7 @@ struct HFConfiguration {
     "begin_suppress_tokens", "finetuning_task", "id2label", "label2id", "tokenizer_class",
     "prefix", "task_specific_params", "problem_type", "keys_to_ignore_at_inference",
     "base_model_tp_plan", "base_model_pp_plan", "max_window_layers", "output_router_logits",
+    "cache_implementation",
   ]
 
   /// Fields read by ``configuration()``.
@@ -50,6 +56,10 @@ struct HFConfiguration {
     "intermediate_size", "rms_norm_eps", "tie_word_embeddings", "attention_bias", "head_dim",
     "rope_theta", "rope_scaling", "rope_parameters", "hidden_act", "mlp_bias", "attention_dropout",
     "partial_rotary_factor", "sliding_window", "use_sliding_window", "layer_types", "use_mrope",
+    // Gemma 3
+    "hidden_activation", "query_pre_attn_scalar", "rope_local_base_freq", "sliding_window_pattern",
+    "_sliding_window_pattern", "final_logit_softcapping", "attn_logit_softcapping",
+    "use_bidirectional_attention",
   ]
 
   /// The decoder shape, after checking that this engine computes exactly what transformers does.
@@ -62,6 +72,15 @@ struct HFConfiguration {
     for key in fields.keys.sorted() where !Self.inert.contains(key) && !Self.read.contains(key) {
       throw unsupported(
         "field '\(key)' is not implemented by this engine and may change the model's math")
+    }
+    if type == "gemma3_text" { return try gemmaConfiguration() }
+    for key in [
+      "hidden_activation", "query_pre_attn_scalar", "rope_local_base_freq",
+      "sliding_window_pattern", "_sliding_window_pattern", "final_logit_softcapping",
+      "attn_logit_softcapping", "use_bidirectional_attention",
+    ]
+    where fields[key] != nil && fields[key] != .null {
+      throw unsupported("field '\(key)' for model_type '\(type)'")
     }
     try expect("hidden_act", in: ["silu"], default: "silu")
     try expect("mlp_bias", equal: false)
@@ -95,6 +114,89 @@ struct HFConfiguration {
       attentionBias: try bool("attention_bias", default: type == "qwen2"),
       ropeScaling: scaling, headDimension: type == "qwen3" ? headDim : nil,
       queryKeyNorm: type == "qwen3")
+  }
+
+  /// Gemma 3 text models (`Gemma3ForCausalLM`, e.g. gemma-3-270m): GELU-tanh gating, norms
+  /// on both sides of attention and MLP, q/k norm, `query_pre_attn_scalar`, sliding-window
+  /// layers (`layer_types`, or every `sliding_window_pattern`-th layer full) with their own
+  /// RoPE base, and the global layers' RoPE scaling. Soft-capping is not implemented (Gemma 3
+  /// has none), so a value is an error.
+  func gemmaConfiguration() throws -> TransformerConfiguration {
+    let activation =
+      fields["hidden_activation"].flatMap { $0 == .null ? nil : $0 } ?? fields["hidden_act"]
+    guard activation == nil || activation?.stringValue == "gelu_pytorch_tanh" else {
+      throw unsupported(
+        "hidden_activation \(activation!.jsonText()) (implemented: gelu_pytorch_tanh)")
+    }
+    for key in ["final_logit_softcapping", "attn_logit_softcapping"] {
+      if let v = fields[key], v != .null { throw unsupported("\(key) \(v.jsonText())") }
+    }
+    try expect("use_bidirectional_attention", equal: false)
+    try expect("mlp_bias", equal: false)
+    if let dropout = fields["attention_dropout"], dropout != .null, dropout.numberValue != 0 {
+      throw unsupported("attention_dropout \(dropout.jsonText()) (only 0 is implemented)")
+    }
+    let hidden = try int("hidden_size"), heads = try int("num_attention_heads")
+    let kv = try int("num_key_value_heads", default: heads)
+    let layers = try int("num_hidden_layers")
+    let headDim = try int("head_dim", default: 256)
+    guard heads > 0, kv > 0, heads % kv == 0, headDim % 2 == 0 else {
+      throw invalid("\(heads) heads and \(kv) kv heads of size \(headDim) do not fit together")
+    }
+    // Which layers slide: `layer_types`, else every `sliding_window_pattern`-th layer is full.
+    var sliding: [Bool]
+    if let types = fields["layer_types"]?.arrayValue {
+      sliding = try types.map {
+        switch $0.stringValue {
+        case "sliding_attention": return true
+        case "full_attention": return false
+        default: throw unsupported("layer_types entry \($0.jsonText())")
+        }
+      }
+      guard sliding.count == layers else {
+        throw invalid("layer_types has \(sliding.count) entries for \(layers) layers")
+      }
+    } else {
+      let pattern = try int(
+        fields["sliding_window_pattern"] != nil
+          ? "sliding_window_pattern" : "_sliding_window_pattern",
+        default: 6)
+      sliding = (0..<layers).map { pattern > 0 && ($0 + 1) % pattern != 0 }
+    }
+    let window = try optionalInt("sliding_window")
+    if sliding.contains(true), window == nil { throw invalid("sliding layers need sliding_window") }
+    // RoPE: transformers 5 nests parameters per layer type; transformers 4 gives the global
+    // `rope_theta` + `rope_scaling` and the local `rope_local_base_freq`.
+    var global = self, localTheta = try number("rope_local_base_freq", default: 10_000)
+    if let nested = fields["rope_parameters"]?.objectValue, nested["full_attention"] != nil {
+      guard Set(nested.keys).isSubset(of: ["full_attention", "sliding_attention"]) else {
+        throw unsupported("rope_parameters keys \(nested.keys.sorted())")
+      }
+      var fullFields = fields
+      fullFields["rope_parameters"] = nested["full_attention"]
+      global = HFConfiguration(fields: fullFields, file: file)
+      if let local = nested["sliding_attention"], local != .null {
+        var localFields = fields
+        localFields["rope_parameters"] = local
+        let (theta, scaling) = try HFConfiguration(fields: localFields, file: file).rope(
+          headDimension: headDim)
+        guard scaling == .none else {
+          throw unsupported("RoPE scaling on sliding-window layers (\(local.jsonText()))")
+        }
+        localTheta = theta
+      }
+    }
+    let (theta, scaling) = try global.rope(headDimension: headDim)
+    let scalar = try number("query_pre_attn_scalar", default: Double(headDim))
+    return TransformerConfiguration(
+      vocabularySize: try int("vocab_size"), hiddenSize: hidden, layerCount: layers, heads: heads,
+      kvHeads: kv, intermediateSize: try int("intermediate_size"), ropeTheta: Float(theta),
+      rmsNormEpsilon: Float(try number("rms_norm_eps", default: 1e-6)),
+      tiedEmbeddings: try bool("tie_word_embeddings", default: true),
+      attentionBias: try bool("attention_bias", default: false), ropeScaling: scaling,
+      headDimension: headDim, queryKeyNorm: true, family: .gemma3,
+      attentionScale: Float(1 / scalar.squareRoot()), slidingWindow: window,
+      slidingLayers: sliding, localRopeTheta: Float(localTheta))
   }
 
   /// Sliding-window attention is not implemented: it must be off, or too wide to matter.

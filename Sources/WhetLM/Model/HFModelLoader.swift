@@ -35,6 +35,11 @@ public enum HFModelLoader {
         throw ModelLoadError.shapeMismatch(
           file: fileName, tensor: key, expected: shape, found: t.shape)
       }
+      // Gemma's RMSNorm scales by 1 + w; the engine's by its weight, which is stored as 1 + w
+      // (as llama.cpp's converter stores it).
+      if config.family == .gemma3, name.hasSuffix("norm.weight") {
+        return Tensor(shape: t.shape, scalars: t.scalars.map { $0 + 1 })
+      }
       return t
     }
   }

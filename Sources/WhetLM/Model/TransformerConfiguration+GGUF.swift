@@ -2,7 +2,7 @@ import WhetNN
 
 extension TransformerConfiguration {
   /// The architectures whose GGUF layout this engine runs.
-  public static let supportedGGUFArchitectures = ["llama", "qwen2", "mistral", "qwen3"]
+  public static let supportedGGUFArchitectures = ["llama", "qwen2", "mistral", "qwen3", "gemma3"]
 
   /// Reads the model shape from GGUF metadata (`{arch}.block_count`, …).
   public init(gguf file: GGUFFile) throws {
@@ -20,7 +20,8 @@ extension TransformerConfiguration {
       (try? file.int("\(arch).vocab_size"))
       ?? (file.metadata["tokenizer.ggml.tokens"]?.arrayValue?.count ?? 0)
     let keyLength = try? file.int("\(arch).attention.key_length")
-    if let keyLength, keyLength * heads != hidden, arch != "qwen3" {
+    let explicitHead = arch == "qwen3" || arch == "gemma3"
+    if let keyLength, keyLength * heads != hidden, !explicitHead {
       throw GGUFError.invalidMetadata(
         file: file.path, key: "\(arch).attention.key_length",
         reason: "head size \(keyLength) × \(heads) heads ≠ embedding length \(hidden) for \(arch)")
@@ -43,8 +44,23 @@ extension TransformerConfiguration {
       rmsNormEpsilon: try file.float("\(arch).attention.layer_norm_rms_epsilon"),
       tiedEmbeddings: !file.hasTensor("output.weight"),
       attentionBias: file.hasTensor("blk.0.attn_q.bias"),
-      headDimension: arch == "qwen3" ? keyLength : nil, queryKeyNorm: arch == "qwen3")
+      headDimension: explicitHead ? keyLength : nil, queryKeyNorm: explicitHead)
     ropeScaling = try Self.ropeScaling(file, arch: arch, dimension: headDimension)
+    if arch == "gemma3" {
+      // llama.cpp's Gemma 3: every 6th layer is full attention (its `set_swa_pattern(6)`; the
+      // converter writes no pattern key), the others slide with `rope.freq_base_swa`;
+      // attention scale 1/√head_dim; norm weights are stored as 1 + w.
+      family = .gemma3
+      slidingWindow = try file.int("gemma3.attention.sliding_window")
+      slidingLayers = (0..<layerCount).map { ($0 + 1) % 6 != 0 }
+      localRopeTheta = (try? file.float("gemma3.rope.freq_base_swa")) ?? 10_000
+      for key in ["gemma3.final_logit_softcapping", "gemma3.attn_logit_softcapping"] {
+        if let v = try? file.float(key), v != 0 {
+          throw GGUFError.invalidMetadata(
+            file: file.path, key: key, reason: "soft-capping is not implemented")
+        }
+      }
+    }
     try validate(file: file.path)
     if let rotary = try? file.int("\(arch).rope.dimension_count"), rotary != headDimension {
       throw GGUFError.invalidMetadata(

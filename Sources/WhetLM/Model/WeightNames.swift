@@ -1,3 +1,5 @@
+import WhetNN
+
 /// The one place where checkpoint tensor names are mapped: Hugging Face names (what
 /// Whetstone modules use) ↔ llama.cpp's GGUF names.
 public enum WeightNames {
@@ -19,6 +21,20 @@ public enum WeightNames {
     ("mlp.down_proj.weight", "ffn_down.weight"),
   ]
 
+  /// Gemma 3's norms around attention and MLP: in Llama's names `ffn_norm` is
+  /// `post_attention_layernorm` (the norm before the MLP); in Gemma's it is
+  /// `pre_feedforward_layernorm`, and `post_attention_layernorm` follows attention.
+  static let gemmaBlockNames: [(hf: String, gguf: String)] =
+    blockNames.filter { $0.gguf != "ffn_norm.weight" } + [
+      ("post_attention_layernorm.weight", "post_attention_norm.weight"),
+      ("pre_feedforward_layernorm.weight", "ffn_norm.weight"),
+      ("post_feedforward_layernorm.weight", "post_ffw_norm.weight"),
+    ]
+
+  static func names(_ family: DecoderFamily) -> [(hf: String, gguf: String)] {
+    family == .gemma3 ? gemmaBlockNames : blockNames
+  }
+
   static let globalNames: [(hf: String, gguf: String)] = [
     ("model.embed_tokens.weight", "token_embd.weight"),
     ("model.norm.weight", "output_norm.weight"),
@@ -26,24 +42,24 @@ public enum WeightNames {
   ]
 
   /// The GGUF name of a Hugging Face parameter name, or `nil` if it has none.
-  public static func gguf(fromHF name: String) -> String? {
+  public static func gguf(fromHF name: String, family: DecoderFamily = .llama) -> String? {
     if let g = globalNames.first(where: { $0.hf == name }) { return g.gguf }
     let prefix = "model.layers."
     guard name.hasPrefix(prefix) else { return nil }
     let rest = name.dropFirst(prefix.count)
     guard let dot = rest.firstIndex(of: "."), let layer = Int(rest[..<dot]) else { return nil }
     let suffix = String(rest[rest.index(after: dot)...])
-    return blockNames.first { $0.hf == suffix }.map { "blk.\(layer).\($0.gguf)" }
+    return names(family).first { $0.hf == suffix }.map { "blk.\(layer).\($0.gguf)" }
   }
 
   /// The Hugging Face name of a GGUF tensor name, or `nil` if it has none.
-  public static func hf(fromGGUF name: String) -> String? {
+  public static func hf(fromGGUF name: String, family: DecoderFamily = .llama) -> String? {
     if let g = globalNames.first(where: { $0.gguf == name }) { return g.hf }
     let prefix = "blk."
     guard name.hasPrefix(prefix) else { return nil }
     let rest = name.dropFirst(prefix.count)
     guard let dot = rest.firstIndex(of: "."), let layer = Int(rest[..<dot]) else { return nil }
     let suffix = String(rest[rest.index(after: dot)...])
-    return blockNames.first { $0.gguf == suffix }.map { "model.layers.\(layer).\($0.hf)" }
+    return names(family).first { $0.gguf == suffix }.map { "model.layers.\(layer).\($0.hf)" }
   }
 }

@@ -23,7 +23,8 @@ public struct PackedWeights: @unchecked Sendable {
     let arch = try file.string("general.architecture")
     let permuted = arch == "llama" || arch == "mistral"
     func pack(_ hfName: String, heads: Int? = nil) throws -> PackedMatrix? {
-      guard let name = WeightNames.gguf(fromHF: hfName), file.hasTensor(name) else { return nil }
+      guard let name = WeightNames.gguf(fromHF: hfName, family: config.family), file.hasTensor(name)
+      else { return nil }
       return try file.withRawBytes(name) { info, bytes in
         guard info.shape.count == 2 else { return nil }
         let order = heads.map { h in Self.hfRowOrder(rows: info.shape[0], heads: h) }

@@ -5,20 +5,29 @@ import Foundation
 /// Layouts keep the projections' natural `[B, T, heads·D]` order, so no transposes are made.
 /// Query head `h` reads key/value head `h / (H/K)`, as transformers' `repeat_kv` does.
 
-/// Which keys each query may see.
+/// Which keys each query may see, and how scores are scaled.
 public struct AttentionMask: Sendable, Equatable {
   /// Absolute position of query 0 among the keys (the KV-cache length before this step).
   public var queryOffset: Int
   /// Per batch row, the first valid key (left padding before it is masked); `nil`: all 0.
   public var keyStart: [Int]?
+  /// Sliding-window attention: a query at position `i` sees keys `i − window < j ≤ i`
+  /// (transformers' `sliding_window`); `nil` for full causal attention.
+  public var window: Int?
+  /// The factor on `q·k`; `nil` for `1/√D` (Gemma uses `query_pre_attn_scalar^(−1/2)`).
+  public var scale: Float?
 
-  public init(queryOffset: Int = 0, keyStart: [Int]? = nil) {
+  public init(queryOffset: Int = 0, keyStart: [Int]? = nil, window: Int? = nil, scale: Float? = nil)
+  {
     self.queryOffset = queryOffset
     self.keyStart = keyStart
+    self.window = window
+    self.scale = scale
   }
 
   @inlinable func range(batch b: Int, query i: Int, keys: Int) -> Range<Int> {
-    let start = keyStart?[b] ?? 0
+    var start = keyStart?[b] ?? 0
+    if let window { start = max(start, queryOffset + i + 1 - window) }
     let end = min(keys, queryOffset + i + 1)
     return start < end ? start..<end : start..<start
   }
@@ -27,8 +36,8 @@ public struct AttentionMask: Sendable, Equatable {
 /// Sizes of one attention call, checked once.
 @usableFromInline struct AttentionGeometry {
   let b: Int, t: Int, s: Int, h: Int, kv: Int, d: Int
+  let scale: Float
   var group: Int { h / kv }
-  var scale: Float { 1 / Float(d).squareRoot() }
 
   init(q: [Int], k: [Int], v: [Int], heads: Int, kvHeads: Int, mask: AttentionMask) {
     precondition(q.count == 3 && k.count == 3 && k == v, "attention: shapes \(q), \(k), \(v)")
@@ -39,6 +48,7 @@ public struct AttentionMask: Sendable, Equatable {
     h = heads
     kv = kvHeads
     d = q[2] / heads
+    scale = mask.scale ?? 1 / Float(d).squareRoot()
     precondition(q[2] == heads * d && k[2] == kvHeads * d && k[0] == b, "attention: head sizes")
     precondition(mask.keyStart == nil || mask.keyStart!.count == b, "attention: keyStart count")
   }
