@@ -122,8 +122,8 @@ public final class SelfAttention: Module {
 /// Gemma, GELU-tanh (GeGLU); gate and up in one GEMM.
 public final class GatedMLP: Module {
   public let gateProj: Linear, upProj: Linear, downProj: Linear
-  /// GELU-tanh instead of SiLU on the gate.
-  public let usesGELU: Bool
+  /// The activation on the gate.
+  public let activation: GateActivation
 
   public init(_ prefix: String, _ config: TransformerConfiguration, source: ParameterSource)
     rethrows
@@ -132,12 +132,11 @@ public final class GatedMLP: Module {
     gateProj = try Linear(joined(prefix, "gate_proj"), inputSize: c, outputSize: f, source: source)
     upProj = try Linear(joined(prefix, "up_proj"), inputSize: c, outputSize: f, source: source)
     downProj = try Linear(joined(prefix, "down_proj"), inputSize: f, outputSize: c, source: source)
-    usesGELU = config.family == .gemma3
+    activation = config.family == .gemma3 ? .geluTanh : .silu
   }
 
   public func callAsFunction(_ x: Variable) -> Variable {
-    let gateUp = fusedLinear(x, [gateProj, upProj])
-    return downProj(usesGELU ? geglu(gateUp) : swiglu(gateUp))
+    downProj(gated(fusedLinear(x, [gateProj, upProj]), activation))
   }
 
   public var namedParameters: [(name: String, variable: Variable)] {

@@ -137,6 +137,6 @@ public struct DecoderInference {
 
   /// The MLP's gated activation on a fused `[N, 2F]` gate/up buffer.
   func activate(_ gateUp: Tensor, _ mlp: GatedMLP) -> Tensor {
-    mlp.usesGELU ? Tensor.geglu(gateUp) : Tensor.swiglu(gateUp)
+    Tensor.gated(gateUp, mlp.activation)
   }
 }

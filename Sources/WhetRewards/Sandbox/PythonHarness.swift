@@ -29,11 +29,96 @@
 /// sandbox). Arguments are passed by value, so a test that relies on the solution mutating
 /// its argument in place sees the original; a test that passes a function (a lambda) to the
 /// solution gets a `TypeError`.
+///
+/// Both programs speak one serialisation, ``codec``, prepended to each.
 enum PythonHarness {
-  static let server = #"""
+  /// `_whet_codec(on_object, on_reference)`: the value serialisation of the protocol.
+  static let codec = #"""
+    def _whet_codec(on_object, on_reference):
+        """The plain serialisation both sides of the sandbox speak: JSON scalars and lists, and
+        tagged objects for other builtin containers and numbers, chosen by exact type checks.
+        `on_object(value)` encodes anything else (or raises); `on_reference(body, message)`
+        rebuilds a {"t": "ref"} value."""
+        import collections, fractions, decimal
+        Counter, OrderedDict, defaultdict, deque = (collections.Counter, collections.OrderedDict,
+                                                    collections.defaultdict, collections.deque)
+        Fraction, Decimal = fractions.Fraction, decimal.Decimal
+        exact, plain = type, (type(None), bool, int, str, float)
+        sequences = {tuple: "tuple", set: "set", frozenset: "frozenset", deque: "deque"}
+        mappings = {dict: "dict", defaultdict: "dict", OrderedDict: "ordereddict", Counter: "counter"}
+        builders = {"tuple": tuple, "set": set, "frozenset": frozenset, "deque": deque}
+        map_builders = {"dict": dict, "ordereddict": OrderedDict, "counter": Counter}
+
+        def encode(value, depth=0):
+            if depth > 100:
+                raise ValueError("the value is nested too deeply")
+            kind = exact(value)
+            if kind in plain:
+                return value
+            if kind is list:
+                return [encode(v, depth + 1) for v in value]
+            if kind in sequences:
+                return {"t": sequences[kind], "v": [encode(v, depth + 1) for v in value]}
+            if kind in mappings:
+                return {"t": mappings[kind],
+                        "v": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()]}
+            if kind is bytes or kind is bytearray:
+                return {"t": "bytes" if kind is bytes else "bytearray", "v": value.hex()}
+            if kind is complex:
+                return {"t": "complex", "v": [value.real, value.imag]}
+            if kind is Fraction:
+                return {"t": "fraction", "v": [value.numerator, value.denominator]}
+            if kind is Decimal:
+                return {"t": "decimal", "v": str(value)}
+            return on_object(value)
+
+        def decode(value, depth=0):
+            if depth > 100:
+                raise ValueError("nested too deeply")
+            kind = exact(value)
+            if kind in plain:
+                return value
+            if kind is list:
+                return [decode(v, depth + 1) for v in value]
+            if kind is not dict:
+                raise ValueError("unexpected value")
+            tag, body = value["t"], value["v"]
+            if tag == "ref":
+                if exact(body) is not int:
+                    raise ValueError("bad reference")
+                return on_reference(body, value)
+            if tag in map_builders:
+                pairs = [(decode(k, depth + 1), decode(v, depth + 1)) for k, v in body]
+                return map_builders[tag](dict(pairs))
+            if tag in ("bytes", "bytearray"):
+                if exact(body) is not str:
+                    raise ValueError("bad bytes")
+                return (bytes if tag == "bytes" else bytearray).fromhex(body)
+            if tag == "complex":
+                return complex(float(body[0]), float(body[1]))
+            if tag == "fraction":
+                if exact(body[0]) is not int or exact(body[1]) is not int:
+                    raise ValueError("bad fraction")
+                return Fraction(body[0], body[1])
+            if tag == "decimal":
+                if exact(body) is not str:
+                    raise ValueError("bad decimal")
+                return Decimal(body)
+            if exact(body) is not list or tag not in builders:
+                raise ValueError("bad container")
+            return builders[tag]([decode(v, depth + 1) for v in body])
+
+        return encode, decode
+    """#
+
+  static let server = codec + "\n" + serverProgram
+
+  static let judge = codec + "\n" + judgeProgram
+
+  static let serverProgram = #"""
     import os, sys
     def _whet_serve():
-        import json, traceback, collections, fractions, decimal
+        import json, traceback
         block = sys.argv[1] == "1"
         limit = int(sys.argv[2])
         null = os.open(os.devnull, os.O_RDONLY)
@@ -54,10 +139,7 @@ enum PythonHarness {
                 if hasattr(socket, name):
                     setattr(socket, name, _refuse)
         dumps, loads, write, exit_now = json.dumps, json.loads, os.write, os._exit
-        exact, plain = type, {type(None), bool, int, str, float}
-        Counter, OrderedDict, defaultdict, deque = (collections.Counter, collections.OrderedDict,
-                                                    collections.defaultdict, collections.deque)
-        Fraction, Decimal = fractions.Fraction, decimal.Decimal
+        exact = type
         objects = []
 
         def send(message):
@@ -77,60 +159,15 @@ enum PythonHarness {
             while data:
                 data = data[write(replies, data):]
 
-        def encode(value, depth=0):
-            if depth > 100:
-                raise ValueError("the value is nested too deeply to return")
-            kind = exact(value)
-            if kind in plain:
-                return value
-            if kind is list:
-                return [encode(v, depth + 1) for v in value]
-            tags = {tuple: "tuple", set: "set", frozenset: "frozenset", deque: "deque"}
-            if kind in tags:
-                return {"t": tags[kind], "v": [encode(v, depth + 1) for v in value]}
-            maps = {dict: "dict", defaultdict: "dict", OrderedDict: "ordereddict", Counter: "counter"}
-            if kind in maps:
-                return {"t": maps[kind], "v": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()]}
-            if kind is bytes or kind is bytearray:
-                return {"t": "bytes" if kind is bytes else "bytearray", "v": value.hex()}
-            if kind is complex:
-                return {"t": "complex", "v": [value.real, value.imag]}
-            if kind is Fraction:
-                return {"t": "fraction", "v": [value.numerator, value.denominator]}
-            if kind is Decimal:
-                return {"t": "decimal", "v": str(value)}
+        def remember(value):
             objects.append(value)
             try:
-                name = str(kind.__name__)[:80]
+                name = str(exact(value).__name__)[:80]
             except BaseException:
                 name = "object"
             return {"t": "ref", "v": len(objects) - 1, "type": name}
 
-        def decode(value, depth=0):
-            if depth > 100:
-                raise ValueError("nested too deeply")
-            if isinstance(value, list):
-                return [decode(v, depth + 1) for v in value]
-            if not isinstance(value, dict):
-                return value
-            tag, body = value["t"], value["v"]
-            if tag == "ref":
-                return objects[body]
-            if tag in ("dict", "ordereddict", "counter"):
-                pairs = [(decode(k, depth + 1), decode(v, depth + 1)) for k, v in body]
-                return {"dict": dict, "ordereddict": OrderedDict, "counter": Counter}[tag](dict(pairs))
-            if tag == "bytes":
-                return bytes.fromhex(body)
-            if tag == "bytearray":
-                return bytearray.fromhex(body)
-            if tag == "complex":
-                return complex(body[0], body[1])
-            if tag == "fraction":
-                return Fraction(body[0], body[1])
-            if tag == "decimal":
-                return Decimal(body)
-            items = [decode(v, depth + 1) for v in body]
-            return {"tuple": tuple, "set": set, "frozenset": frozenset, "deque": deque}[tag](items)
+        encode, decode = _whet_codec(remember, lambda ref, value: objects[ref])
 
         def describe(error):
             try:
@@ -200,10 +237,10 @@ enum PythonHarness {
     _whet_serve()
     """#
 
-  static let judge = #"""
+  static let judgeProgram = #"""
     import sys
     def _whet_judge():
-        import ast, builtins, collections, fractions, decimal, json, os
+        import ast, builtins, json, os
         spec = json.loads(sys.stdin.buffer.read())
         # Events go to the original stdout; anything the tests print goes to stderr instead, so
         # printed values (which the solution controls) can never pose as events.
@@ -212,8 +249,6 @@ enum PythonHarness {
         limit = spec["message_limit"]
         requests = 3
         replies = open(4, "rb")
-        Counter, OrderedDict, deque = collections.Counter, collections.OrderedDict, collections.deque
-        Fraction, Decimal = fractions.Fraction, decimal.Decimal
 
         def emit(message):
             events.write(json.dumps(message) + "\n")
@@ -340,69 +375,16 @@ enum PythonHarness {
             def __repr__(self):
                 return "<%s from the solution>" % self._whet_type
 
-        def encode(value, depth=0):
-            if depth > 100:
-                raise ValueError("the argument is nested too deeply")
-            kind = type(value)
-            if value is None or kind in (bool, int, str, float):
-                return value
-            if kind is list:
-                return [encode(v, depth + 1) for v in value]
-            tags = {tuple: "tuple", set: "set", frozenset: "frozenset", deque: "deque"}
-            if kind in tags:
-                return {"t": tags[kind], "v": [encode(v, depth + 1) for v in value]}
-            maps = {dict: "dict", collections.defaultdict: "dict", OrderedDict: "ordereddict", Counter: "counter"}
-            if kind in maps:
-                return {"t": maps[kind], "v": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()]}
-            if kind in (bytes, bytearray):
-                return {"t": kind.__name__, "v": value.hex()}
-            if kind is complex:
-                return {"t": "complex", "v": [value.real, value.imag]}
-            if kind is Fraction:
-                return {"t": "fraction", "v": [value.numerator, value.denominator]}
-            if kind is Decimal:
-                return {"t": "decimal", "v": str(value)}
-            if kind is Remote:
+        def reference(value):
+            if type(value) is Remote:
                 return {"t": "ref", "v": value._whet_ref}
-            raise TypeError("a %s cannot be passed to the solution (builtin values only)" % kind.__name__)
+            raise TypeError("a %s cannot be passed to the solution (builtin values only)" % type(value).__name__)
 
-        def decode(value, depth=0):
-            if depth > 100:
-                raise ValueError("nested too deeply")
-            kind = type(value)
-            if value is None or kind in (bool, int, str, float):
-                return value
-            if kind is list:
-                return [decode(v, depth + 1) for v in value]
-            if kind is not dict:
-                raise ValueError("unexpected value")
-            tag, body = value["t"], value["v"]
-            if tag == "ref":
-                if type(body) is not int:
-                    raise ValueError("bad reference")
-                name = value.get("type")
-                return Remote(body, name if type(name) is str else "object")
-            if tag in ("dict", "ordereddict", "counter"):
-                pairs = [(decode(k, depth + 1), decode(v, depth + 1)) for k, v in body]
-                return {"dict": dict, "ordereddict": OrderedDict, "counter": Counter}[tag](dict(pairs))
-            if tag in ("bytes", "bytearray"):
-                if type(body) is not str:
-                    raise ValueError("bad bytes")
-                return (bytes if tag == "bytes" else bytearray).fromhex(body)
-            if tag == "complex":
-                return complex(float(body[0]), float(body[1]))
-            if tag == "fraction":
-                if type(body[0]) is not int or type(body[1]) is not int:
-                    raise ValueError("bad fraction")
-                return Fraction(body[0], body[1])
-            if tag == "decimal":
-                if type(body) is not str:
-                    raise ValueError("bad decimal")
-                return Decimal(body)
-            if type(body) is not list:
-                raise ValueError("bad container")
-            items = [decode(v, depth + 1) for v in body]
-            return {"tuple": tuple, "set": set, "frozenset": frozenset, "deque": deque}[tag](items)
+        def remote(ref, value):
+            name = value.get("type")
+            return Remote(ref, name if type(name) is str else "object")
+
+        encode, decode = _whet_codec(reference, remote)
 
         statements = []
         try:
