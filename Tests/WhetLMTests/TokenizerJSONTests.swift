@@ -88,11 +88,11 @@ import Testing
     try TokenizerTestSupport.withTemporaryDirectory { dir in
       let url = try Self.write(
         Self.tinyJSON(
-          preTokenizer: #"{"type": "Metaspace", "replacement": "▁", "prepend_scheme": "always"}"#),
+          preTokenizer: #"{"type": "BertPreTokenizer"}"#),
         to: dir)
       #expect(
         throws: TokenizerError.unsupported(
-          file: url.path, component: "pre_tokenizer", type: "Metaspace")
+          file: url.path, component: "pre_tokenizer", type: "BertPreTokenizer")
       ) {
         try Tokenizer(tokenizerJSON: url)
       }

@@ -7,10 +7,11 @@ extension Tokenizer {
   /// `unk_token`, `byte_fallback`, `fuse_unk`, `ignore_merges`), `added_tokens`, and these
   /// stages by `"type"`: normalizers `NFC`/`NFD`/`NFKC`/`NFKD`, `Lowercase`, `Prepend`,
   /// `Replace` (string pattern), `Sequence`; pre-tokenizers `ByteLevel`, `Digits`, `Split`
-  /// (GPT-2, Llama 3 or Qwen 2 regex, `Isolated`), `Sequence`; post-processors
-  /// `TemplateProcessing`, `BertProcessing`, `RobertaProcessing`, `ByteLevel`, `Sequence`;
-  /// decoders `ByteLevel`, `Sequence`. Anything else throws `TokenizerError.unsupported`
-  /// naming the component and its type.
+  /// (GPT-2, Llama 3 or Qwen 2 regex, `Isolated`), `Metaspace` (SentencePiece style), `Sequence`;
+  /// post-processors `TemplateProcessing`, `BertProcessing`, `RobertaProcessing`, `ByteLevel`,
+  /// `Sequence`; decoders `ByteLevel`, `Replace`, `ByteFallback`, `Fuse`, `Strip`, `Metaspace`,
+  /// `Sequence`. Anything else throws `TokenizerError.unsupported` naming the component and its
+  /// type.
   ///
   /// BOS, EOS and padding tokens come from a `tokenizer_config.json` beside the file when
   /// there is one; otherwise BOS is the first special token of the post-processor's template.

@@ -88,16 +88,21 @@ public final class Tokenizer: Sendable {
   public func encode(_ text: String, addSpecialTokens: Bool = false) -> [Int] {
     var ids: [Int] = []
     ids.reserveCapacity(text.utf8.count / 3 + 1)
+    // Whether the next text starts the input (Metaspace's `first` prepends only there).
+    var atStart = true
     for segment in rawMatcher.split(text) {
       switch segment {
-      case .token(let id): ids.append(id)
+      case .token(let id):
+        ids.append(id)
+        atStart = false
       case .text(let raw):
         let normalized = normalizer?.normalize(raw) ?? raw
         for piece in normalizedMatcher.split(normalized) {
           switch piece {
           case .token(let id): ids.append(id)
-          case .text(let t): encodePlain(t, into: &ids)
+          case .text(let t): encodePlain(t, atStart: atStart, into: &ids)
           }
+          atStart = false
         }
       }
     }
@@ -123,12 +128,15 @@ public final class Tokenizer: Sendable {
     return out
   }
 
-  private func encodePlain(_ text: String, into ids: inout [Int]) {
+  private func encodePlain(_ text: String, atStart: Bool, into ids: inout [Int]) {
     guard let preTokenizer else {
       ids.append(contentsOf: model.tokenize(text))
       return
     }
-    for piece in preTokenizer.preTokenize(text) where !piece.isEmpty {
+    let pieces =
+      (preTokenizer as? MetaspacePreTokenizer)?.preTokenize(text, atStart: atStart)
+      ?? preTokenizer.preTokenize(text)
+    for piece in pieces where !piece.isEmpty {
       ids.append(contentsOf: model.tokenize(piece))
     }
   }

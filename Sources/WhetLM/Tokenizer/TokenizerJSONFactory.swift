@@ -48,6 +48,21 @@ enum TokenizerJSONFactory {
         useRegex: try o.bool("use_regex", default: true))
     case "Digits":
       return DigitsPreTokenizer(individualDigits: try o.bool("individual_digits", default: false))
+    case "Metaspace":
+      let replacement = try o.string("replacement") ?? "▁"
+      guard replacement.count == 1 else {
+        throw .unsupported(
+          file: file, component: path, type: "Metaspace with replacement \(replacement)")
+      }
+      let prefixSpace = try o.bool("add_prefix_space", default: true)
+      let schemeName = try o.string("prepend_scheme") ?? (prefixSpace ? "always" : "never")
+      guard let scheme = MetaspacePreTokenizer.PrependScheme(rawValue: schemeName) else {
+        throw .unsupported(
+          file: file, component: path, type: "Metaspace prepend_scheme \(schemeName)")
+      }
+      return MetaspacePreTokenizer(
+        replacement: replacement.first!, prependScheme: scheme,
+        split: try o.bool("split", default: true))
     case "Split":
       let pattern = try JSONObject(try o.required("pattern"), path: o.field("pattern"), file: file)
       guard let regex = try pattern.string("Regex") else {
@@ -243,6 +258,38 @@ enum TokenizerJSONFactory {
     switch type {
     case "ByteLevel":
       return ByteLevelDecoder()
+    case "Replace":
+      let pattern = try JSONObject(try o.required("pattern"), path: o.field("pattern"), file: file)
+      guard let literal = try pattern.string("String") else {
+        throw .unsupported(file: file, component: path, type: "Replace with a Regex pattern")
+      }
+      return ReplaceDecoder(pattern: literal, content: try o.requiredString("content"))
+    case "ByteFallback":
+      return ByteFallbackDecoder()
+    case "Fuse":
+      return FuseDecoder()
+    case "Strip":
+      let content = try o.requiredString("content")
+      guard content.count == 1 else {
+        throw .unsupported(
+          file: file, component: path, type: "Strip of \(content.debugDescription)")
+      }
+      var bounds = [0, 0]
+      for (k, key) in ["start", "stop"].enumerated() {
+        if let v = o[key] { bounds[k] = try o.int(v, at: o.field(key)) }
+      }
+      return StripDecoder(content: content.first!, start: bounds[0], stop: bounds[1])
+    case "Metaspace":
+      let replacement = try o.string("replacement") ?? "▁"
+      let prefixSpace = try o.bool("add_prefix_space", default: true)
+      let schemeName = try o.string("prepend_scheme") ?? (prefixSpace ? "always" : "never")
+      guard replacement.count == 1,
+        let scheme = MetaspacePreTokenizer.PrependScheme(rawValue: schemeName)
+      else {
+        throw .unsupported(
+          file: file, component: path, type: "Metaspace \(replacement) \(schemeName)")
+      }
+      return MetaspaceDecoder(replacement: replacement.first!, prependScheme: scheme)
     case "Sequence":
       var stages: [any TokenDecoder] = []
       for (i, item) in try o.requiredArray("decoders").enumerated() {
