@@ -114,7 +114,7 @@ public struct DecoderInference {
     if n <= packedRowLimit, packed.matrix(for: mlp.gateProj) != nil {
       // Small batch: two packed products, then the gated activation on the pair.
       let gate = linear(x, mlp.gateProj), up = linear(x, mlp.upProj)
-      return activate(Tensor.concatenate([gate, up], alongAxis: 1), mlp)
+      return Tensor.gated(Tensor.concatenate([gate, up], alongAxis: 1), mlp.activation)
     }
     let gateUp = Tensor(shape: [n, 2 * f]) { out in
       x.withUnsafeBufferPointer { px in
@@ -128,15 +128,11 @@ public struct DecoderInference {
       }
     }
     guard mlp.gateProj.adapter != nil || mlp.upProj.adapter != nil else {
-      return activate(gateUp, mlp)
+      return Tensor.gated(gateUp, mlp.activation)
     }
     // Adapters add their low-rank terms into the matching half of the fused buffer.
     let deltas = [mlp.gateProj, mlp.upProj].map { $0.adapter?.apply(x) ?? Tensor.zeros([n, f]) }
-    return activate(Tensor.broadcasting(gateUp, Tensor.concatenate(deltas, alongAxis: 1), +), mlp)
-  }
-
-  /// The MLP's gated activation on a fused `[N, 2F]` gate/up buffer.
-  func activate(_ gateUp: Tensor, _ mlp: GatedMLP) -> Tensor {
-    Tensor.gated(gateUp, mlp.activation)
+    return Tensor.gated(
+      Tensor.broadcasting(gateUp, Tensor.concatenate(deltas, alongAxis: 1), +), mlp.activation)
   }
 }

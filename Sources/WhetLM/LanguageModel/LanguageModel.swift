@@ -44,17 +44,22 @@ public final class LanguageModel {
   /// Loads `path`: a `.gguf` file, or a directory with `config.json`, safetensors weights and
   /// `tokenizer.json` (plus the chat template files, ``ChatTemplateFiles``).
   public static func load(_ path: String) throws -> LanguageModel {
-    let text = try TextEncoder.load(path)
+    var isDirectory: ObjCBool = false
     let url = URL(fileURLWithPath: path)
-    if text.isDirectory {
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
+      isDirectory.boolValue
+    {
       return try LanguageModel(
-        path: path, decoder: try HFModelLoader.decoder(directory: url), text: text,
-        packed: PackedWeights())
+        path: path, decoder: try HFModelLoader.decoder(directory: url),
+        text: try TextEncoder.load(path), packed: PackedWeights())
+    }
+    guard FileManager.default.fileExists(atPath: path) else {
+      throw ModelLoadError.notFound(path: path)
     }
     let file = try GGUFFile(contentsOf: url)
     let decoder = try GGUFModelLoader.decoder(from: file)
     return try LanguageModel(
-      path: path, decoder: decoder, text: text,
+      path: path, decoder: decoder, text: try TextEncoder(gguf: file),
       packed: try PackedWeights.fromGGUF(file, model: decoder))
   }
 

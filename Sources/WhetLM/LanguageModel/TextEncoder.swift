@@ -12,8 +12,6 @@ public struct TextEncoder {
   public let stopTokens: Set<Int>
   let bosToken: String
   let eosToken: String
-  /// Whether `path` is a Hugging Face directory (else a GGUF file).
-  let isDirectory: Bool
 
   /// Reads `path`: a `.gguf` file (its `tokenizer.*` metadata; tensors are not read) or a
   /// directory with `tokenizer.json` and optionally `tokenizer_config.json` and chat template
@@ -34,23 +32,24 @@ public struct TextEncoder {
       return try TextEncoder(
         path: path, tokenizer: tokenizer,
         template: try ChatTemplateFiles.template(in: url, tokenizerConfig: config),
-        bos: Self.tokenString(config["bos_token"]), eos: Self.tokenString(config["eos_token"]),
-        isDirectory: true)
+        bos: Self.tokenString(config["bos_token"]), eos: Self.tokenString(config["eos_token"]))
     }
-    let file = try GGUFFile(contentsOf: url)
-    return try TextEncoder(
-      path: path, tokenizer: try Tokenizer.fromGGUF(file),
-      template: file.metadata["tokenizer.chat_template"]?.stringValue, bos: nil, eos: nil,
-      isDirectory: false)
+    return try TextEncoder(gguf: try GGUFFile(contentsOf: url))
+  }
+
+  /// The tokenizer and chat template of an open GGUF file (so a caller that also reads the
+  /// weights parses the file once).
+  public init(gguf file: GGUFFile) throws {
+    try self.init(
+      path: file.path, tokenizer: try Tokenizer.fromGGUF(file),
+      template: file.metadata["tokenizer.chat_template"]?.stringValue, bos: nil, eos: nil)
   }
 
   init(
-    path: String, tokenizer: Tokenizer, template: String?, bos: String?, eos: String?,
-    isDirectory: Bool
+    path: String, tokenizer: Tokenizer, template: String?, bos: String?, eos: String?
   ) throws {
     self.path = path
     self.tokenizer = tokenizer
-    self.isDirectory = isDirectory
     do {
       chatTemplate = try template.map { try ChatTemplate(source: $0) }
     } catch {

@@ -83,11 +83,8 @@ struct HFConfiguration {
       throw unsupported("field '\(key)' for model_type '\(type)'")
     }
     try expect("hidden_act", in: ["silu"], default: "silu")
-    try expect("mlp_bias", equal: false)
+    try checkCommonFields()
     try expect("use_mrope", equal: false)
-    if let dropout = fields["attention_dropout"], dropout != .null, dropout.numberValue != 0 {
-      throw unsupported("attention_dropout \(dropout.jsonText()) (only 0 is implemented)")
-    }
     if let factor = fields["partial_rotary_factor"], factor != .null, factor.numberValue != 1 {
       throw unsupported("partial_rotary_factor \(factor.jsonText()) (only 1 is implemented)")
     }
@@ -132,10 +129,7 @@ struct HFConfiguration {
       if let v = fields[key], v != .null { throw unsupported("\(key) \(v.jsonText())") }
     }
     try expect("use_bidirectional_attention", equal: false)
-    try expect("mlp_bias", equal: false)
-    if let dropout = fields["attention_dropout"], dropout != .null, dropout.numberValue != 0 {
-      throw unsupported("attention_dropout \(dropout.jsonText()) (only 0 is implemented)")
-    }
+    try checkCommonFields()
     let hidden = try int("hidden_size"), heads = try int("num_attention_heads")
     let kv = try int("num_key_value_heads", default: heads)
     let layers = try int("num_hidden_layers")
@@ -197,6 +191,14 @@ struct HFConfiguration {
       headDimension: headDim, queryKeyNorm: true, family: .gemma3,
       attentionScale: Float(1 / scalar.squareRoot()), slidingWindow: window,
       slidingLayers: sliding, localRopeTheta: Float(localTheta))
+  }
+
+  /// Fields every architecture here must leave at their no-op values.
+  func checkCommonFields() throws {
+    try expect("mlp_bias", equal: false)
+    if let dropout = fields["attention_dropout"], dropout != .null, dropout.numberValue != 0 {
+      throw unsupported("attention_dropout \(dropout.jsonText()) (only 0 is implemented)")
+    }
   }
 
   /// Sliding-window attention is not implemented: it must be off, or too wide to matter.
