@@ -75,9 +75,9 @@ import Testing
     }
     #expect(
       throws: TokenizerError.unsupported(
-        file: "/tmp/tiny.gguf", component: "tokenizer.ggml.model", type: "llama")
+        file: "/tmp/tiny.gguf", component: "tokenizer.ggml.model", type: "t5")
     ) {
-      try Tokenizer.fromGGUF(try Self.tinyGGUF(model: "llama"))
+      try Tokenizer.fromGGUF(try Self.tinyGGUF(model: "t5"))
     }
     #expect(
       throws: TokenizerError.missingField(file: "/tmp/tiny.gguf", field: "tokenizer.ggml.merges")

@@ -110,12 +110,14 @@ import Testing
       let regex = try Self.write(
         Self.tinyJSON(
           preTokenizer:
-            #"{"type": "Split", "pattern": {"Regex": "\\w+"}, "behavior": "Isolated", "invert": false}"#
+            #"{"type": "Split", "pattern": {"Regex": "(?<=a)b"}, "behavior": "Isolated", "invert": false}"#
         ),
         to: dir, name: "regex.json")
+      // Oniguruma reads lookbehind; Swift's regex engine does not, so the pattern is refused
+      // by name rather than run differently.
       let error = #expect(throws: TokenizerError.self) { try Tokenizer(tokenizerJSON: regex) }
       #expect(
-        error?.description.contains("unsupported pre_tokenizer type 'Split with pattern \\w+'")
+        error?.description.contains("unsupported pre_tokenizer type 'Split with pattern (?<=a)b'")
           == true)
     }
   }

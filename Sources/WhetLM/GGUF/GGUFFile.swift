@@ -272,6 +272,19 @@ public struct GGUFFile: @unchecked Sendable {
     }
   }
 
+  public func floats(_ key: String) throws -> [Float] {
+    guard let a = try value(key).arrayValue else {
+      throw GGUFError.invalidMetadata(file: path, key: key, reason: "expected an array")
+    }
+    return try a.map { v in
+      guard let x = v.floatValue else {
+        throw GGUFError.invalidMetadata(
+          file: path, key: key, reason: "expected an array of numbers")
+      }
+      return x
+    }
+  }
+
   public func ints(_ key: String) throws -> [Int] {
     guard let a = try value(key).arrayValue else {
       throw GGUFError.invalidMetadata(file: path, key: key, reason: "expected an array")

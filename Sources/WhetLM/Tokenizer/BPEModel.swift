@@ -48,10 +48,23 @@ public final class BPEModel: TokenizerModel {
   ///   - unknownToken: the token standing for unknown scalars, if any.
   ///   - source: names the file in errors.
   /// - Throws: `TokenizerError.invalidVocabulary` or `.invalidMerge`.
-  public init(
+  public convenience init(
     vocabulary: [String: Int], merges: [(String, String)], unknownToken: String? = nil,
     byteFallback: Bool = false, fuseUnknown: Bool = false, ignoreMerges: Bool = false,
     source: String = "<memory>"
+  ) throws(TokenizerError) {
+    try self.init(
+      vocabulary: vocabulary,
+      rankedMerges: merges.enumerated().map { ($0.element.0, $0.element.1, Int32($0.offset)) },
+      unknownToken: unknownToken, byteFallback: byteFallback, fuseUnknown: fuseUnknown,
+      ignoreMerges: ignoreMerges, source: source)
+  }
+
+  /// A BPE model whose merges carry explicit ranks; merges of equal rank apply leftmost
+  /// first. `rankedMerges` entries are `(left, right, rank)`; errors name the entry's index.
+  init(
+    vocabulary: [String: Int], rankedMerges: [(String, String, Int32)], unknownToken: String?,
+    byteFallback: Bool, fuseUnknown: Bool, ignoreMerges: Bool, source: String
   ) throws(TokenizerError) {
     var maxID = -1
     for (token, id) in vocabulary {
@@ -103,23 +116,23 @@ public final class BPEModel: TokenizerModel {
     }
 
     var mergeTable: [UInt64: Merge] = [:]
-    mergeTable.reserveCapacity(merges.count)
-    for (rank, (a, b)) in merges.enumerated() {
+    mergeTable.reserveCapacity(rankedMerges.count)
+    for (index, (a, b, rank)) in rankedMerges.enumerated() {
       guard let left = vocabulary[a], let right = vocabulary[b] else {
         let missing = vocabulary[a] == nil ? a : b
         throw .invalidMerge(
-          file: source, index: rank, merge: "\(a) \(b)",
+          file: source, index: index, merge: "\(a) \(b)",
           reason: "'\(missing)' is not in the vocabulary")
       }
       guard let merged = vocabulary[a + b] else {
         throw .invalidMerge(
-          file: source, index: rank, merge: "\(a) \(b)",
+          file: source, index: index, merge: "\(a) \(b)",
           reason: "'\(a + b)' is not in the vocabulary")
       }
-      mergeTable[Self.key(left, right)] = Merge(rank: Int32(rank), newID: Int32(merged))
+      mergeTable[Self.key(left, right)] = Merge(rank: rank, newID: Int32(merged))
     }
     self.merges = mergeTable
-    self.mergeCount = merges.count
+    self.mergeCount = rankedMerges.count
   }
 
   /// The byte-fallback token for `byte`, such as `<0x0A>`.

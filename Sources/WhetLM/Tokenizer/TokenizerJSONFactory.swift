@@ -65,17 +65,31 @@ enum TokenizerJSONFactory {
         split: try o.bool("split", default: true))
     case "Split":
       let pattern = try JSONObject(try o.required("pattern"), path: o.field("pattern"), file: file)
-      guard let regex = try pattern.string("Regex") else {
-        throw .unsupported(file: file, component: path, type: "Split with a String pattern")
+      let behaviorName = try o.string("behavior") ?? "Isolated"
+      guard let behavior = SplitDelimiterBehavior(name: behaviorName) else {
+        throw .unsupported(file: file, component: path, type: "Split with behavior \(behaviorName)")
       }
-      guard let known = SplitPattern(regex: regex) else {
-        throw .unsupported(file: file, component: path, type: "Split with pattern \(regex)")
+      let invert = try o.bool("invert", default: false)
+      if let literal = try pattern.string("String") {
+        return SplitPreTokenizer(pattern: .literal(literal), behavior: behavior, invert: invert)
       }
-      let behavior = try o.string("behavior") ?? "Isolated"
-      guard behavior == "Isolated", try !o.bool("invert", default: false) else {
-        throw .unsupported(file: file, component: path, type: "Split with behavior \(behavior)")
+      guard let source = try pattern.string("Regex") else {
+        throw .unsupported(file: file, component: path, type: "Split without a Regex or String")
       }
-      return SplitPreTokenizer(known)
+      if let known = SplitPattern(regex: source) {
+        return SplitPreTokenizer(pattern: .known(known), behavior: behavior, invert: invert)
+      }
+      guard let regex = SplitRegex(source) else {
+        throw .unsupported(file: file, component: path, type: "Split with pattern \(source)")
+      }
+      return SplitPreTokenizer(pattern: .regex(regex), behavior: behavior, invert: invert)
+    case "Punctuation":
+      let behaviorName = try o.string("behavior") ?? "Isolated"
+      guard let behavior = SplitDelimiterBehavior(name: behaviorName) else {
+        throw .unsupported(
+          file: file, component: path, type: "Punctuation with behavior \(behaviorName)")
+      }
+      return PunctuationPreTokenizer(behavior: behavior)
     case "Sequence":
       var stages: [any PreTokenizer] = []
       for (i, item) in try o.requiredArray("pretokenizers").enumerated() {
