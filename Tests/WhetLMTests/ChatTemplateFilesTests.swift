@@ -6,10 +6,18 @@ import Testing
 /// Where a model directory's chat template comes from, in transformers' order: the
 /// `chat_template.jinja` current transformers saves, then the processors' legacy
 /// `chat_template.json`, then `tokenizer_config.json` (a string or named templates).
-@Suite struct ChatTemplateFilesTests {
+@Suite final class ChatTemplateFilesTests {
+  /// The directories this test made, removed when it ends.
+  private var made: [URL] = []
+
+  deinit {
+    for dir in made { try? FileManager.default.removeItem(at: dir) }
+  }
+
   func directory(_ files: [String: String]) throws -> URL {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
       "whet-templates-\(UUID().uuidString)")
+    made.append(dir)
     for (name, text) in files {
       let url = dir.appendingPathComponent(name)
       try FileManager.default.createDirectory(

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One chat turn as passed to a chat template: `{"role": ..., "content": ...}`.
 public struct ChatMessage: Sendable, Equatable, Codable {
   /// The speaker, e.g. `"system"`, `"user"` or `"assistant"`.
@@ -17,9 +19,13 @@ public struct ChatMessage: Sendable, Equatable, Codable {
 ///
 /// Rendering reproduces transformers' environment: jinja2 with `trim_blocks` and
 /// `lstrip_blocks`, the `loopcontrols` extension (`break`/`continue`), the `generation` tag,
-/// transformers' `tojson` filter and the globals `raise_exception` and `strftime_now`.
-/// Templates outside the supported Jinja subset fail with ``ChatTemplateError`` rather than
-/// rendering a different prompt.
+/// transformers' `tojson` filter and the globals `raise_exception` and `strftime_now`, on top
+/// of jinja2's own built-in filters, tests and globals (`range`, `namespace`, `dict`, `cycler`,
+/// `joiner`, `lipsum`), macros and `call` blocks. It matches transformers' output on the chat
+/// templates of 70 released models (`Tests/WhetLMTests/RealChatTemplateTests.swift`).
+/// Templates outside that (template inheritance, includes, imports, recursive loops) fail
+/// with ``ChatTemplateError`` rather than rendering a different prompt. Tuples are lists, so a
+/// printed tuple shows `[1, 2]` where Python shows `(1, 2)`.
 ///
 /// ```swift
 /// let template = try ChatTemplate(source: jinjaText)
@@ -34,8 +40,9 @@ public struct ChatTemplate: Sendable {
   ///
   /// - Throws: ``ChatTemplateError/syntax(message:line:column:)`` for malformed templates and
   ///   ``ChatTemplateError/unsupported(construct:line:column:)`` for Jinja features outside the
-  ///   supported subset (template inheritance, includes, imports, `call` blocks, unknown filters
-  ///   or tests, ...).
+  ///   supported subset (template inheritance, includes, imports, unknown filters or tests
+  ///   outside `if` blocks, ...). As in jinja2, an unknown filter or test inside an `if` block
+  ///   or a conditional expression fails only when that branch runs.
   public init(source: String) throws(ChatTemplateError) {
     nodes = try JinjaParser.parse(source)
   }
@@ -74,9 +81,13 @@ public struct ChatTemplate: Sendable {
   }
 
   /// Renders with an explicit set of template variables and nothing else, for messages that
-  /// carry more than text (tool calls, multimodal content lists).
-  public func render(context: [String: JinjaValue]) throws(ChatTemplateError) -> String {
-    try JinjaInterpreter().render(nodes, context: context)
+  /// carry more than text (tool calls, multimodal content lists). `now` is the instant
+  /// `strftime_now` formats, in local time (the current time when nil).
+  public func render(context: [String: JinjaValue], now: Date? = nil) throws(ChatTemplateError)
+    -> String
+  {
+    try JinjaInterpreter(now: now.map { time_t($0.timeIntervalSince1970) }).render(
+      nodes, context: context)
   }
 }
 

@@ -1,16 +1,16 @@
 import Foundation
 
-// jinja2's built-in filters (3.1 semantics) plus transformers' `tojson`. Filters that only make
-// sense with HTML autoescaping (`safe`, `escape`, `urlize`, ...) are not provided; using an
-// unknown filter fails when the template is parsed.
+// jinja2's built-in filters (3.1 semantics) plus transformers' `tojson`; the HTML, grouping and
+// text-layout ones are in JinjaMarkupFilters.swift. An unknown filter fails when the template
+// is parsed, or, inside an `if` block or a conditional expression, when it runs (as in jinja2).
 
 extension JinjaInterpreter {
-  static let supportedFilters: Set<String> = [
+  static let supportedFilters: Set<String> = Set([
     "abs", "attr", "capitalize", "center", "count", "d", "default", "dictsort", "first", "float",
     "format", "indent", "int", "items", "join", "last", "length", "list", "lower", "map", "max",
     "min", "reject", "rejectattr", "replace", "reverse", "round", "select", "selectattr", "sort",
     "string", "sum", "title", "tojson", "trim", "unique", "upper", "wordcount",
-  ]
+  ]).union(markupFilters)
 
   func applyFilter(_ filter: JinjaFilterCall, to value: JinjaValue, in scope: JinjaScope)
     throws(ChatTemplateError) -> JinjaValue
@@ -63,6 +63,9 @@ extension JinjaInterpreter {
       return try iterate(value).first ?? .undefined
     case "last":
       _ = try bind([])
+      if case .opaque = value {
+        throw JinjaError.runtime("'\(value.typeName)' object is not reversible")
+      }
       return try iterate(value).last ?? .undefined
     case "float":
       let fallback = try bind(["default"])[0] ?? .double(0)
@@ -85,7 +88,7 @@ extension JinjaInterpreter {
       _ = try bind([])
       switch value {
       case .object(let object):
-        return .array(zip(object.keys, object.values).map { .array([.string($0), $1]) })
+        return .array(zip(object.keys, object.values).map { .array([$0, $1]) })
       case .undefined: return .array([])
       default: throw JinjaError.runtime("Can only get item pairs from a mapping.")
       }
@@ -115,9 +118,9 @@ extension JinjaInterpreter {
       _ = try bind([])
       return .string(str(value))
     case "map":
-      return .array(try map(value, arguments))
+      return .generator(try map(value, arguments))
     case "select", "reject", "selectattr", "rejectattr":
-      return .array(
+      return .generator(
         try select(
           value, arguments, keep: name.hasPrefix("select"), byAttribute: name.hasSuffix("attr")))
     case "max", "min":
@@ -139,6 +142,10 @@ extension JinjaInterpreter {
       _ = try bind([])
       if case .string(let text) = value {
         return .string(JinjaText.string(text.unicodeScalars.reversed()))
+      }
+      // Python's reversed(): an iterator over a list, a list for other iterables.
+      if case .array(let items) = value {
+        return .generator(items.reversed(), typeName: "list_reverseiterator")
       }
       return .array(try iterate(value).reversed())
     case "round":
@@ -180,7 +187,7 @@ extension JinjaInterpreter {
       }
       return .int(words.count)
     default:
-      throw JinjaError.unsupported("filter '\(name)'")
+      return try callMarkupFilter(name, value, arguments)
     }
   }
 
@@ -220,7 +227,7 @@ extension JinjaInterpreter {
   }
 
   /// Items paired with their sort key (attribute lookup, lower-cased unless case-sensitive).
-  private func sortKeys(_ items: [JinjaValue], caseSensitive: JinjaValue?, attribute: JinjaValue?)
+  func sortKeys(_ items: [JinjaValue], caseSensitive: JinjaValue?, attribute: JinjaValue?)
     throws(ChatTemplateError) -> [(item: JinjaValue, key: JinjaValue)]
   {
     let ignoreCase = !(caseSensitive?.isTruthy ?? false)
@@ -285,7 +292,7 @@ extension JinjaInterpreter {
     guard by == "key" || by == "value" else {
       throw JinjaError.runtime("You can only sort by either 'key' or 'value'")
     }
-    let pairs: [JinjaValue] = zip(object.keys, object.values).map { .array([.string($0), $1]) }
+    let pairs: [JinjaValue] = zip(object.keys, object.values).map { .array([$0, $1]) }
     let keyed = try sortKeys(pairs, caseSensitive: bound[0], attribute: .int(by == "key" ? 0 : 1))
     let descending = bound[2]?.isTruthy ?? false
     let sorted = try Self.stableSorted(keyed) { (a, b) throws(ChatTemplateError) in
@@ -297,6 +304,9 @@ extension JinjaInterpreter {
   private func map(_ value: JinjaValue, _ arguments: JinjaArguments) throws(ChatTemplateError)
     -> [JinjaValue]
   {
+    // jinja2 iterates only a true value (`if value: for item in value`), so `none | map(...)`
+    // is empty.
+    guard value.isTruthy else { return [] }
     let items = try iterate(value)
     guard !items.isEmpty else { return [] }
     if arguments.positional.isEmpty,
@@ -329,6 +339,7 @@ extension JinjaInterpreter {
   )
     throws(ChatTemplateError) -> [JinjaValue]
   {
+    guard value.isTruthy else { return [] }
     var positional = arguments.positional
     var transform: ((JinjaValue) throws(ChatTemplateError) -> JinjaValue)? = nil
     if byAttribute {

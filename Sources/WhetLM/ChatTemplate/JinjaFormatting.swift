@@ -289,8 +289,8 @@ extension JinjaInterpreter {
   }
 
   /// `datetime.now().strftime(format)` in the local time zone, C locale.
-  static func strftimeNow(_ format: String) -> String {
-    var now = time(nil)
+  static func strftimeNow(_ format: String, at instant: time_t? = nil) -> String {
+    var now = instant ?? time(nil)
     var parts = tm()
     localtime_r(&now, &parts)
     var buffer = [CChar](repeating: 0, count: 1024)

@@ -32,10 +32,10 @@ extension JinjaInterpreter {
       var object = JinjaObject()
       for pair in pairs {
         let key = try evaluate(pair.key, in: scope)
-        guard case .string(let name) = key else {
-          throw JinjaError.unsupported("dict key of type '\(key.typeName)' (only strings)")
+        guard JinjaObject.isHashable(key) else {
+          throw JinjaError.runtime("unhashable type: '\(key.typeName)'")
         }
-        object[name] = try evaluate(pair.value, in: scope)
+        object[value: key] = try evaluate(pair.value, in: scope)
       }
       return .object(object)
     case .attribute(let base, let name):
@@ -136,6 +136,12 @@ extension JinjaInterpreter {
     case .opaque(let opaque):
       switch opaque.kind {
       case .namespace(let id): return namespaces[id][name] ?? .undefined
+      case .cycler(let id):
+        if name == "current" {
+          let state = cyclers[id]
+          return state.items[state.position]
+        }
+        isMethod = name == "next" || name == "reset"
       case .loop(let box):
         if name == "cycle" || name == "changed" {
           isMethod = true
@@ -162,6 +168,8 @@ extension JinjaInterpreter {
         ?? .undefined
     case (.object(let object), .string(let name)):
       return object[name] ?? pythonAttribute(of: value, name)
+    case (.object(let object), _) where JinjaObject.isHashable(key):
+      return object[value: key] ?? .undefined
     case (_, .string(let name)):
       return pythonAttribute(of: value, name)
     default:
@@ -240,12 +248,15 @@ extension JinjaInterpreter {
     switch (lhs, rhs) {
     case (.undefined, .undefined), (.none, .none): return true
     case (.string(let a), .string(let b)): return JinjaText.equal(a, b)
+    case _ where lhs.markupText != nil || rhs.markupText != nil:
+      guard let a = lhs.anyStringText, let b = rhs.anyStringText else { return false }
+      return JinjaText.equal(a, b)
     case (.array(let a), .array(let b)):
       return a.count == b.count && zip(a, b).allSatisfy { equals($0, $1) }
     case (.object(let a), .object(let b)):
       return a.count == b.count
         && zip(a.keys, a.values).allSatisfy { key, value in
-          b[key].map { equals($0, value) } ?? false
+          b[value: key].map { equals($0, value) } ?? false
         }
     case (.opaque(let a), .opaque(let b)): return a == b
     default:
@@ -305,10 +316,15 @@ extension JinjaInterpreter {
     case .array(let items):
       return items.contains { Self.equals($0, item) }
     case .object(let object):
-      guard case .string(let key) = item else { return false }
-      return object[key] != nil
+      guard JinjaObject.isHashable(item) else {
+        throw JinjaError.runtime("unhashable type: '\(item.typeName)'")
+      }
+      return object[value: item] != nil
     case .undefined:
       return false
+    case .opaque(let opaque):
+      guard case .iterator = opaque.kind else { fallthrough }
+      return try iterate(container).contains { Self.equals($0, item) }
     default:
       throw JinjaError.runtime("argument of type '\(container.typeName)' is not iterable")
     }
@@ -324,6 +340,14 @@ extension JinjaInterpreter {
       return .string(str(lhs) + str(rhs))
     case (.add, .string(let a), .string(let b)):
       return .string(a + b)
+    case (.add, _, _) where lhs.markupText != nil || rhs.markupText != nil:
+      // Markup.__add__ / __radd__: the plain string side is escaped.
+      guard let a = lhs.anyStringText, let b = rhs.anyStringText else {
+        throw JinjaError.runtime(
+          "unsupported operand type(s) for +: '\(lhs.typeName)' and '\(rhs.typeName)'")
+      }
+      return .markup(
+        (lhs.markupText ?? Self.escapeHTML(a)) + (rhs.markupText ?? Self.escapeHTML(b)))
     case (.add, .array(let a), .array(let b)):
       return .array(a + b)
     case (.multiply, .string(let text), _) where rhs.integer != nil,
@@ -438,7 +462,7 @@ extension JinjaInterpreter {
     switch value {
     case .undefined: return ""
     case .string(let text): return text
-    default: return repr(value)
+    default: return value.markupText ?? repr(value)
     }
   }
 
@@ -453,7 +477,7 @@ extension JinjaInterpreter {
     case .string(let text): return JinjaText.repr(text)
     case .array(let items): return "[" + items.map(repr).joined(separator: ", ") + "]"
     case .object(let object):
-      let pairs = zip(object.keys, object.values).map { JinjaText.repr($0) + ": " + repr($1) }
+      let pairs = zip(object.keys, object.values).map { repr($0) + ": " + repr($1) }
       return "{" + pairs.joined(separator: ", ") + "}"
     case .opaque(let opaque):
       switch opaque.kind {
@@ -467,6 +491,10 @@ extension JinjaInterpreter {
         let index = attributes["index"].map(str) ?? "?"
         let length = attributes["length"].map(str) ?? "?"
         return "<LoopContext \(index)/\(length)>"
+      case .iterator(_, let typeName): return "<\(typeName) object>"
+      case .markup(let text): return "Markup(" + JinjaText.repr(text) + ")"
+      case .cycler: return "<jinja2.utils.Cycler object>"
+      case .joiner: return "<jinja2.utils.Joiner object>"
       }
     }
   }

@@ -1,3 +1,5 @@
+import Foundation
+
 // Tree-walking evaluator. Scoping follows jinja2: every `for` iteration, macro call, `with`,
 // `filter`/`generation` block and block-`set` body gets a child scope, so `{% set %}` inside a
 // loop does not leak out (templates use `namespace()` for that); `if` does not open a scope.
@@ -104,8 +106,17 @@ final class JinjaInterpreter {
     "range", "namespace", "dict", "raise_exception", "strftime_now", "cycler", "joiner", "lipsum",
   ]
 
+  /// The instant `strftime_now` formats (local time); nil for the current time.
+  let now: time_t?
+
+  init(now: time_t? = nil) { self.now = now }
+
   /// Storage of `namespace()` objects, indexed by `JinjaOpaque.Kind.namespace`.
   var namespaces: [JinjaObject] = []
+  /// State of `cycler()` objects: their items and the current position.
+  var cyclers: [(items: [JinjaValue], position: Int)] = []
+  /// State of `joiner()` objects: the separator and whether it has been called.
+  var joiners: [(separator: String, used: Bool)] = []
   private var macros: [(definition: JinjaMacro, scope: JinjaScope)] = []
   private var callDepth = 0
 
@@ -153,6 +164,20 @@ final class JinjaInterpreter {
       case .macro(let macro):
         macros.append((macro, scope))
         scope.set(macro.name, .opaque(JinjaOpaque(.macro(macros.count - 1, name: macro.name))))
+      case .callBlock(let caller, let expression):
+        guard case .call(let callee, let argumentExpressions) = expression.kind else { break }
+        macros.append((caller, scope))
+        let callerValue = JinjaValue.opaque(JinjaOpaque(.macro(macros.count - 1, name: "caller")))
+        let function = try evaluate(callee, in: scope)
+        let arguments = try evaluateArguments(argumentExpressions, in: scope)
+        do throws(ChatTemplateError) {
+          guard case .opaque(let opaque) = function, case .macro(let id, _) = opaque.kind else {
+            throw JinjaError.runtime("'{% call %}' needs a macro, got '\(function.typeName)'")
+          }
+          output += str(try callMacro(id, arguments, caller: callerValue))
+        } catch {
+          throw error.located(at: expression.location)
+        }
       case .filterBlock(let filters, let body):
         var value = JinjaValue.string(try capture(body, in: scope))
         for filter in filters { value = try applyFilter(filter, to: value, in: scope) }
@@ -279,13 +304,17 @@ final class JinjaInterpreter {
       return try callMacro(id, arguments)
     case .method(let name, let receiver):
       return try callMethod(name, on: receiver.value, arguments)
-    case .namespace, .loop:
+    case .joiner(let id):
+      _ = try arguments.bind([], to: "joiner()")
+      defer { joiners[id].used = true }
+      return .string(joiners[id].used ? joiners[id].separator : "")
+    case .namespace, .loop, .iterator, .markup, .cycler:
       throw JinjaError.runtime("'\(function.typeName)' object is not callable")
     }
   }
 
-  private func callMacro(_ id: Int, _ arguments: JinjaArguments) throws(ChatTemplateError)
-    -> JinjaValue
+  private func callMacro(_ id: Int, _ arguments: JinjaArguments, caller: JinjaValue? = nil)
+    throws(ChatTemplateError) -> JinjaValue
   {
     let (definition, closure) = macros[id]
     guard callDepth < 100 else {
@@ -294,6 +323,7 @@ final class JinjaInterpreter {
     let bound = try arguments.bind(
       definition.parameters.map(\.name), to: "macro '\(definition.name)'")
     let scope = JinjaScope(parent: closure)
+    if let caller { scope.set("caller", caller) }
     for (parameter, value) in zip(definition.parameters, bound) {
       if let value {
         scope.set(parameter.name, value)
@@ -327,9 +357,14 @@ final class JinjaInterpreter {
   func iterate(_ value: JinjaValue) throws(ChatTemplateError) -> [JinjaValue] {
     switch value {
     case .array(let items): return items
-    case .object(let object): return object.keys.map { .string($0) }
+    case .object(let object): return object.keys
     case .string(let text): return text.unicodeScalars.map { .string(String($0)) }
     case .undefined: return []
+    case .opaque(let opaque):
+      guard case .iterator(let box, _) = opaque.kind, case .array(let items) = box.value else {
+        throw JinjaError.runtime("'\(value.typeName)' object is not iterable")
+      }
+      return items
     default: throw JinjaError.runtime("'\(value.typeName)' object is not iterable")
     }
   }

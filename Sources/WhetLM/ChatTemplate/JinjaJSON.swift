@@ -82,18 +82,32 @@ enum JinjaJSON {
       }
       var keys = Array(object.keys.indices)
       if options.sortKeys {
-        keys.sort { JinjaText.compare(object.keys[$0], object.keys[$1]) < 0 }
+        let strings: [String?] = object.keys.map { key -> String? in
+          if case .string(let text) = key { return text }
+          return nil
+        }
+        if strings.allSatisfy({ $0 != nil }) {
+          keys.sort { JinjaText.compare(strings[$0]!, strings[$1]!) < 0 }
+        } else if object.keys.allSatisfy({ $0.number != nil }) {
+          keys.sort {
+            (object.keys[$0].number?.doubleValue ?? 0) < (object.keys[$1].number?.doubleValue ?? 0)
+          }
+        } else {
+          throw JinjaError.runtime("'<' not supported between dict keys of different types")
+        }
       }
       output += "{"
       for (position, index) in keys.enumerated() {
         output += position == 0 ? "" : options.itemSeparator
         newline(options, level + 1, into: &output)
-        output += quote(object.keys[index], ensureASCII: options.ensureASCII)
+        output += quote(Self.keyText(object.keys[index]), ensureASCII: options.ensureASCII)
         output += options.keySeparator
         try encode(object.values[index], options: options, level: level + 1, into: &output)
       }
       newline(options, level, into: &output)
       output += "}"
+    case .opaque where value.markupText != nil:
+      output += quote(value.markupText ?? "", ensureASCII: options.ensureASCII)
     case .undefined, .opaque:
       throw JinjaError.runtime("Object of type \(value.typeName) is not JSON serializable")
     }
@@ -135,5 +149,16 @@ enum JinjaJSON {
   private static func hex4(_ value: UInt32) -> String {
     let digits = String(value, radix: 16)
     return "\\u" + String(repeating: "0", count: 4 - digits.count) + digits
+  }
+
+  /// How Python's `json` spells a non-string key: `1`, `1.5`, `true`, `null`.
+  static func keyText(_ key: JinjaValue) -> String {
+    switch key {
+    case .string(let text): return text
+    case .int(let n): return String(n)
+    case .double(let x): return JinjaText.float(x)
+    case .bool(let b): return b ? "true" : "false"
+    default: return "null"
+    }
   }
 }

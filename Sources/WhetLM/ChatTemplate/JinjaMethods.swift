@@ -43,10 +43,10 @@ extension JinjaInterpreter {
       switch name {
       case "items":
         _ = try bind([])
-        return .array(zip(object.keys, object.values).map { .array([.string($0), $1]) })
+        return .array(zip(object.keys, object.values).map { .array([$0, $1]) })
       case "keys":
         _ = try bind([])
-        return .array(object.keys.map { .string($0) })
+        return .array(object.keys)
       case "values":
         _ = try bind([])
         return .array(object.values)
@@ -78,6 +78,18 @@ extension JinjaInterpreter {
         break
       }
     case .opaque(let opaque):
+      if case .cycler(let id) = opaque.kind {
+        _ = try bind([])
+        if name == "reset" {
+          cyclers[id].position = 0
+          return .none
+        }
+        if name == "next" {
+          let state = cyclers[id]
+          cyclers[id].position = (state.position + 1) % state.items.count
+          return state.items[state.position]
+        }
+      }
       if case .loop(let box) = opaque.kind, name == "cycle", case .object(let loop) = box.value {
         guard !arguments.positional.isEmpty, arguments.keyword.isEmpty else {
           throw JinjaError.runtime("no items for cycling given")
@@ -266,7 +278,7 @@ extension JinjaInterpreter {
       guard case .string(let pattern) = format else {
         throw JinjaError.runtime("strftime_now() argument must be str, not \(format.typeName)")
       }
-      return .string(Self.strftimeNow(pattern))
+      return .string(Self.strftimeNow(pattern, at: now))
     case "range":
       guard arguments.keyword.isEmpty, (1...3).contains(arguments.positional.count) else {
         throw JinjaError.runtime("range expected 1 to 3 integer arguments")
@@ -286,6 +298,21 @@ extension JinjaInterpreter {
         throw JinjaError.runtime("Range too big. The sandbox blocks ranges larger than 100000.")
       }
       return .array(values.map { .int($0) })
+    case "cycler":
+      guard arguments.keyword.isEmpty, !arguments.positional.isEmpty else {
+        throw JinjaError.runtime("at least one item has to be provided")
+      }
+      cyclers.append((arguments.positional, 0))
+      return .opaque(JinjaOpaque(.cycler(cyclers.count - 1)))
+    case "joiner":
+      let separator = try arguments.bind(["sep"], to: "joiner()")[0].map(str) ?? ", "
+      joiners.append((separator, false))
+      return .opaque(JinjaOpaque(.joiner(joiners.count - 1)))
+    case "lipsum":
+      let bound = try arguments.bind(["n", "html", "min", "max"], to: "lipsum()")
+      return Self.lipsum(
+        paragraphs: bound[0]?.integer ?? 5, html: bound[1]?.isTruthy ?? true,
+        minWords: bound[2]?.integer ?? 20, maxWords: bound[3]?.integer ?? 100)
     case "namespace", "dict":
       guard arguments.positional.count <= 1 else {
         throw JinjaError.runtime("\(name)() expected at most 1 positional argument")
@@ -304,5 +331,25 @@ extension JinjaInterpreter {
     default:
       throw JinjaError.unsupported("global function '\(name)()'")
     }
+  }
+
+  /// jinja2's `lipsum()`: random lorem-ipsum paragraphs (random in jinja2 too).
+  static func lipsum(paragraphs: Int, html: Bool, minWords: Int, maxWords: Int) -> JinjaValue {
+    let words = """
+      lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt \
+      ut labore et dolore magna aliqua enim ad minim veniam quis nostrud exercitation ullamco \
+      laboris nisi aliquip ex ea commodo consequat duis aute irure in reprehenderit voluptate \
+      velit esse cillum fugiat nulla pariatur excepteur sint occaecat cupidatat non proident \
+      sunt culpa qui officia deserunt mollit anim id est laborum
+      """.split(separator: " ").map(String.init)
+    var out: [String] = []
+    for _ in 0..<max(0, min(paragraphs, 1000)) {
+      let count = Int.random(in: min(minWords, maxWords)...max(minWords, maxWords, 1))
+      var text = (0..<count).map { _ in words.randomElement() ?? "lorem" }.joined(separator: " ")
+      text = JinjaText.capitalize(text) + "."
+      out.append(html ? "<p>" + escapeHTML(text) + "</p>" : text)
+    }
+    let joined = out.joined(separator: html ? "\n" : "\n\n")
+    return html ? .markup(joined) : .string(joined)
   }
 }

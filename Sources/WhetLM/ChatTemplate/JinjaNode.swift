@@ -114,6 +114,8 @@ indirect enum JinjaNode: Sendable {
   /// `{% set x | filters %}body{% endset %}`.
   case assignBlock(JinjaTarget, [JinjaFilterCall], [JinjaNode], JinjaSourceLocation)
   case macro(JinjaMacro)
+  /// `{% call %}`: the `caller` macro and the call expression it is passed to.
+  case callBlock(JinjaMacro, JinjaExpr)
   /// `{% filter name %}body{% endfilter %}`.
   case filterBlock([JinjaFilterCall], [JinjaNode])
   /// `{% with a = x %}body{% endwith %}`.

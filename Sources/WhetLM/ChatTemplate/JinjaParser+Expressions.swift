@@ -56,7 +56,14 @@ extension JinjaParser {
     try enterNesting()
     defer { nesting -= 1 }
     let location = current.location
+    let unknownBefore = unknownNames.count
     var expression = try parseOr()
+    guard isName("if") else { return expression }
+    // The whole conditional expression is a soft frame, the part before `if` included.
+    unknownNames.removeSubrange(unknownBefore...)
+    let outer = soft
+    soft = true
+    defer { soft = outer }
     while skipName("if") {
       let test = try parseOr()
       let otherwise = skipName("else") ? try parseConditional() : nil
@@ -318,8 +325,8 @@ extension JinjaParser {
     let location = current.location
     var name = try expectName()
     while skipOp(".") { name += "." + (try expectName()) }
-    guard JinjaInterpreter.supportedFilters.contains(name) else {
-      throw unsupported("filter '\(name)'", at: location)
+    if !JinjaInterpreter.supportedFilters.contains(name), !soft {
+      unknownNames.append(("filter '\(name)'", location))
     }
     let arguments = isOp("(") ? try parseCallArguments() : JinjaCallArguments()
     return JinjaFilterCall(name: name, arguments: arguments, location: location)
@@ -331,8 +338,8 @@ extension JinjaParser {
     let nameLocation = current.location
     var name = try expectName()
     while skipOp(".") { name += "." + (try expectName()) }
-    guard JinjaInterpreter.supportedTests.contains(name) else {
-      throw unsupported("test '\(name)'", at: nameLocation)
+    if !JinjaInterpreter.supportedTests.contains(name), !soft {
+      unknownNames.append(("test '\(name)'", nameLocation))
     }
     var arguments = JinjaCallArguments()
     if isOp("(") {

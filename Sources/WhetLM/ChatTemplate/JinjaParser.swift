@@ -12,10 +12,21 @@ struct JinjaParser {
   /// Current expression nesting, bounded so hostile input cannot exhaust the stack.
   var nesting = 0
   static let maximumNesting = 256
+  /// Whether the code being parsed is in one of jinja2's "soft" frames (an `if` block or a
+  /// conditional expression, not inside a nested loop, macro or block). There jinja2 looks an
+  /// unknown filter or test up only when it runs; elsewhere it refuses the template.
+  var soft = false
+  /// Unknown filters and tests met outside soft frames, in order; the first is the error.
+  var unknownNames: [(construct: String, location: JinjaSourceLocation)] = []
 
   static func parse(_ source: String) throws(ChatTemplateError) -> [JinjaNode] {
     var parser = JinjaParser(tokens: try JinjaLexer.tokenize(source))
-    return try parser.subparse(endTags: []).body
+    let body = try parser.subparse(endTags: []).body
+    if let first = parser.unknownNames.first {
+      throw ChatTemplateError.unsupported(
+        construct: first.construct, line: first.location.line, column: first.location.column)
+    }
+    return body
   }
 
   private init(tokens: [JinjaToken]) {
@@ -187,7 +198,8 @@ struct JinjaParser {
       let body = try parseBlockBody(["endgeneration"], for: tag, at: location).body
       loopDepth = savedDepth
       return [.scoped(body)]
-    case "extends", "block", "include", "import", "from", "autoescape", "call", "raw":
+    case "call": return [try parseCall()]
+    case "extends", "block", "include", "import", "from", "autoescape", "raw":
       throw unsupported("{% \(tag) %} tag")
     default:
       if tag.hasPrefix("end") || tag == "else" || tag == "elif" {
@@ -206,10 +218,18 @@ struct JinjaParser {
     _ = try expectName("in")
     let iterable = try parseTuple(withCondexpr: false, extraEndNames: ["recursive"])
     var condition: JinjaExpr? = nil
-    if skipName("if") { condition = try parseExpression() }
+    if skipName("if") {
+      let outer = soft
+      soft = false
+      condition = try parseExpression()
+      soft = outer
+    }
     if isName("recursive") { throw unsupported("recursive for loop") }
     loopDepth += 1
+    let outer = soft
+    soft = false
     let (body, end) = try parseBlockBody(["endfor", "else"], for: "for", at: location)
+    soft = outer
     loopDepth -= 1
     var otherwise: [JinjaNode] = []
     if end == "else" {
@@ -223,6 +243,9 @@ struct JinjaParser {
 
   private mutating func parseIf() throws(ChatTemplateError) -> JinjaNode {
     let location = advance().location
+    let outer = soft
+    soft = true
+    defer { soft = outer }
     var branches: [(condition: JinjaExpr, body: [JinjaNode])] = []
     var otherwise: [JinjaNode] = []
     while true {
@@ -243,13 +266,52 @@ struct JinjaParser {
     if skipOp("=") { return .assign(target, try parseTuple(), location) }
     var filters: [JinjaFilterCall] = []
     while skipOp("|") { filters.append(try parseFilterCall()) }
+    let outer = soft
+    soft = false
     let body = try parseBlockBody(["endset"], for: "set", at: location).body
+    soft = outer
     return .assignBlock(target, filters, body, location)
   }
 
   private mutating func parseMacro() throws(ChatTemplateError) -> JinjaNode {
     let location = advance().location
     let name = try expectName()
+    let parameters = try parseParameters()
+    let savedDepth = loopDepth
+    loopDepth = 0
+    let outer = soft
+    soft = false
+    let body = try parseBlockBody(["endmacro"], for: "macro", at: location).body
+    soft = outer
+    loopDepth = savedDepth
+    return .macro(JinjaMacro(name: name, parameters: parameters, body: body, location: location))
+  }
+
+  /// `{% call [(params)] macro(args) %}body{% endcall %}`: the body becomes the `caller`
+  /// macro the called macro can invoke.
+  private mutating func parseCall() throws(ChatTemplateError) -> JinjaNode {
+    let location = advance().location
+    let parameters = isOp("(") ? try parseParameters() : []
+    let expression = try parseExpression()
+    guard case .call = expression.kind else {
+      throw syntaxError("expected a call expression after '{% call %}'")
+    }
+    let savedDepth = loopDepth
+    loopDepth = 0
+    let outer = soft
+    soft = false
+    let body = try parseBlockBody(["endcall"], for: "call", at: location).body
+    soft = outer
+    loopDepth = savedDepth
+    return .callBlock(
+      JinjaMacro(name: "caller", parameters: parameters, body: body, location: location),
+      expression)
+  }
+
+  /// A macro's parameter list, `(a, b=1)`.
+  private mutating func parseParameters() throws(ChatTemplateError)
+    -> [(name: String, defaultValue: JinjaExpr?)]
+  {
     try expectOp("(")
     var parameters: [(name: String, defaultValue: JinjaExpr?)] = []
     while !isOp(")") {
@@ -264,11 +326,7 @@ struct JinjaParser {
       }
     }
     try expectOp(")")
-    let savedDepth = loopDepth
-    loopDepth = 0
-    let body = try parseBlockBody(["endmacro"], for: "macro", at: location).body
-    loopDepth = savedDepth
-    return .macro(JinjaMacro(name: name, parameters: parameters, body: body, location: location))
+    return parameters
   }
 
   private mutating func parseWith() throws(ChatTemplateError) -> JinjaNode {
@@ -280,7 +338,10 @@ struct JinjaParser {
       try expectOp("=")
       bindings.append((target, try parseExpression()))
     }
+    let outer = soft
+    soft = false
     let body = try parseBlockBody(["endwith"], for: "with", at: location).body
+    soft = outer
     return .with(bindings, body)
   }
 
@@ -288,7 +349,10 @@ struct JinjaParser {
     let location = advance().location
     var filters = [try parseFilterCall()]
     while skipOp("|") { filters.append(try parseFilterCall()) }
+    let outer = soft
+    soft = false
     let body = try parseBlockBody(["endfilter"], for: "filter", at: location).body
+    soft = outer
     return .filterBlock(filters, body)
   }
 

@@ -45,8 +45,7 @@ extension JinjaInterpreter {
       return value.number != nil
     case "string":
       try noArguments()
-      if case .string = value { return true }
-      return false
+      return value.anyStringText != nil
     case "mapping":
       try noArguments()
       if case .object = value { return true }
@@ -55,13 +54,18 @@ extension JinjaInterpreter {
       try noArguments()
       switch value {
       case .string, .array, .object, .undefined: return true
+      case .opaque(let opaque):
+        guard case .iterator = opaque.kind else { return false }
+        return name == "iterable"
       default: return false
       }
     case "callable":
       try noArguments()
       guard case .opaque(let opaque) = value else { return false }
-      if case .namespace = opaque.kind { return false }
-      return true
+      switch opaque.kind {
+      case .namespace, .iterator: return false
+      default: return true
+      }
     case "escaped":
       try noArguments()
       return false

@@ -26,12 +26,14 @@ public enum JinjaValue: Sendable, Equatable {
   case opaque(JinjaOpaque)
 }
 
-/// An insertion-ordered dictionary with string keys, the equivalent of a Python `dict`.
+/// An insertion-ordered dictionary, the equivalent of a Python `dict`.
 ///
-/// Keys compare by Unicode scalars (like Python), not by Swift's canonical string equivalence.
+/// Keys are strings, numbers, booleans or `None` (Python's hashable scalars). They compare as
+/// Python compares them: strings by Unicode scalars (not by Swift's canonical equivalence),
+/// and `1`, `1.0` and `True` as the same key.
 public struct JinjaObject: Sendable, Equatable, ExpressibleByDictionaryLiteral {
   /// The keys, in insertion order.
-  public private(set) var keys: [String] = []
+  public private(set) var keys: [JinjaValue] = []
   /// The values, parallel to ``keys``.
   public private(set) var values: [JinjaValue] = []
 
@@ -44,6 +46,11 @@ public struct JinjaObject: Sendable, Equatable, ExpressibleByDictionaryLiteral {
     for (key, value) in pairs { self[key] = value }
   }
 
+  /// An object with keys of any hashable kind; see ``init(_:)-(String,JinjaValue)``.
+  public init(keyed pairs: [(JinjaValue, JinjaValue)]) {
+    for (key, value) in pairs { self[value: key] = value }
+  }
+
   public init(dictionaryLiteral elements: (String, JinjaValue)...) {
     self.init(elements)
   }
@@ -54,8 +61,22 @@ public struct JinjaObject: Sendable, Equatable, ExpressibleByDictionaryLiteral {
   /// Whether the object has no entries.
   public var isEmpty: Bool { keys.isEmpty }
 
-  /// The value for `key`, or `nil`. Assigning `nil` removes the entry.
+  /// Whether `key` can be a key (Python's `hash()` accepts it).
+  public static func isHashable(_ key: JinjaValue) -> Bool {
+    switch key {
+    case .string, .int, .double, .bool, .none: return true
+    default: return false
+    }
+  }
+
+  /// The value for the string `key`, or `nil`. Assigning `nil` removes the entry.
   public subscript(key: String) -> JinjaValue? {
+    get { self[value: .string(key)] }
+    set { self[value: .string(key)] = newValue }
+  }
+
+  /// The value for `key`, or `nil`. Assigning `nil` removes the entry.
+  public subscript(value key: JinjaValue) -> JinjaValue? {
     get {
       guard let index = index(of: key) else { return nil }
       return values[index]
@@ -75,20 +96,23 @@ public struct JinjaObject: Sendable, Equatable, ExpressibleByDictionaryLiteral {
     }
   }
 
-  /// The entries in insertion order.
-  public var entries: [(key: String, value: JinjaValue)] {
-    Array(zip(keys, values)).map { (key: $0.0, value: $0.1) }
+  /// The string keys, in insertion order (other keys left out).
+  public var stringKeys: [String] {
+    keys.compactMap { key -> String? in
+      if case .string(let text) = key { return text }
+      return nil
+    }
   }
 
-  private func index(of key: String) -> Int? {
-    keys.firstIndex { JinjaText.equal($0, key) }
+  private func index(of key: JinjaValue) -> Int? {
+    keys.firstIndex { JinjaInterpreter.equals($0, key) }
   }
 
   /// Python dict equality: same keys and equal values, regardless of order.
   public static func == (lhs: JinjaObject, rhs: JinjaObject) -> Bool {
     guard lhs.count == rhs.count else { return false }
     for (key, value) in zip(lhs.keys, lhs.values) {
-      guard let other = rhs[key], other == value else { return false }
+      guard let other = rhs[value: key], other == value else { return false }
     }
     return true
   }
@@ -108,12 +132,45 @@ public struct JinjaOpaque: Sendable, Equatable {
     case method(String, JinjaBox)
     /// The `loop` variable of a `for` block; the box holds its attributes as an object.
     case loop(JinjaBox)
+    /// A lazy iterator such as the generator `map` and `select` return, or `reverse`'s
+    /// `list_reverseiterator`; the box holds its items as an array. It iterates, but has no
+    /// length, no index and no JSON form, and it is always true, as in Python.
+    case iterator(JinjaBox, typeName: String)
+    /// A `markupsafe.Markup` string (what `safe` and `escape` return): it prints as its text,
+    /// and a plain string added to it with `+` is HTML-escaped first.
+    case markup(String)
+    /// A `cycler(...)`; the id indexes the interpreter's cycler storage.
+    case cycler(Int)
+    /// A `joiner(sep)`; the id indexes the interpreter's joiner storage.
+    case joiner(Int)
   }
 
   let kind: Kind
 
   init(_ kind: Kind) {
     self.kind = kind
+  }
+}
+
+extension JinjaValue {
+  /// A generator over `items` (what jinja2's `map`, `select`, `batch`, ... return).
+  static func generator(_ items: [JinjaValue], typeName: String = "generator") -> JinjaValue {
+    .opaque(JinjaOpaque(.iterator(JinjaBox(.array(items)), typeName: typeName)))
+  }
+
+  /// A `Markup` string.
+  static func markup(_ text: String) -> JinjaValue { .opaque(JinjaOpaque(.markup(text))) }
+
+  /// The text of a `Markup` string, or nil.
+  var markupText: String? {
+    if case .opaque(let opaque) = self, case .markup(let text) = opaque.kind { return text }
+    return nil
+  }
+
+  /// The text of a `str` or `Markup`, or nil.
+  var anyStringText: String? {
+    if case .string(let text) = self { return text }
+    return markupText
   }
 }
 
@@ -183,6 +240,10 @@ extension JinjaValue {
       case .macro: return "Macro"
       case .method: return "builtin_function_or_method"
       case .loop: return "LoopContext"
+      case .iterator(_, let typeName): return typeName
+      case .markup: return "Markup"
+      case .cycler: return "Cycler"
+      case .joiner: return "Joiner"
       }
     }
   }

@@ -5,21 +5,48 @@ extension JSONValue {
   /// strings. Nesting is capped at ``JSONParser/maxDepth`` so hostile input cannot overflow
   /// the stack. Duplicate object keys keep the last value, as Python's `json` does.
   public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
-    var parser = JSONParser(bytes: Array(text.utf8))
+    var parser = JSONParser<JSONValue>(bytes: Array(text.utf8))
     return try parser.parseDocument()
   }
 
   /// Parses UTF-8 bytes; see ``parse(_:)-(String)``.
   public static func parse(bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
-    var parser = JSONParser(bytes: bytes)
+    var parser = JSONParser<JSONValue>(bytes: bytes)
     return try parser.parseDocument()
   }
 }
 
+/// A value a JSON document can be parsed into: ``JSONValue`` (unordered objects, numbers as
+/// `Double`) or `JinjaValue` (objects in document order, integers as `int`, as Python's `json`
+/// reads them).
+protocol JSONTree {
+  static var jsonNull: Self { get }
+  static func jsonBool(_ value: Bool) -> Self
+  /// `isInteger`: the literal had no fraction or exponent.
+  static func jsonNumber(_ value: Double, literal: String, isInteger: Bool) -> Self
+  static func jsonString(_ value: String) -> Self
+  static func jsonArray(_ elements: [Self]) -> Self
+  /// Members in document order; a repeated key keeps its last value.
+  static func jsonObject(_ members: [(String, Self)]) -> Self
+}
+
+extension JSONValue: JSONTree {
+  static var jsonNull: JSONValue { .null }
+  static func jsonBool(_ value: Bool) -> JSONValue { .bool(value) }
+  static func jsonNumber(_ value: Double, literal: String, isInteger: Bool) -> JSONValue {
+    .number(value)
+  }
+  static func jsonString(_ value: String) -> JSONValue { .string(value) }
+  static func jsonArray(_ elements: [JSONValue]) -> JSONValue { .array(elements) }
+  static func jsonObject(_ members: [(String, JSONValue)]) -> JSONValue {
+    .object(Dictionary(members, uniquingKeysWith: { _, last in last }))
+  }
+}
+
 /// A recursive-descent JSON parser over UTF-8 bytes.
-struct JSONParser {
+struct JSONParser<Tree: JSONTree> {
   /// Deepest array/object nesting accepted.
-  static let maxDepth = 512
+  static var maxDepth: Int { 512 }
 
   let bytes: [UInt8]
   var index = 0
@@ -27,7 +54,7 @@ struct JSONParser {
 
   init(bytes: [UInt8]) { self.bytes = bytes }
 
-  mutating func parseDocument() throws(JSONParseError) -> JSONValue {
+  mutating func parseDocument() throws(JSONParseError) -> Tree {
     skipWhitespace()
     let value = try parseValue()
     skipWhitespace()
@@ -37,29 +64,29 @@ struct JSONParser {
 
   // MARK: values
 
-  mutating func parseValue() throws(JSONParseError) -> JSONValue {
+  mutating func parseValue() throws(JSONParseError) -> Tree {
     guard index < bytes.count else { throw error("unexpected end of input, expected a value") }
     switch bytes[index] {
     case UInt8(ascii: "{"): return try parseObject()
     case UInt8(ascii: "["): return try parseArray()
-    case UInt8(ascii: "\""): return .string(try parseString())
-    case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
-    case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
-    case UInt8(ascii: "n"): try expectLiteral("null"); return .null
-    case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
+    case UInt8(ascii: "\""): return .jsonString(try parseString())
+    case UInt8(ascii: "t"): try expectLiteral("true"); return .jsonBool(true)
+    case UInt8(ascii: "f"): try expectLiteral("false"); return .jsonBool(false)
+    case UInt8(ascii: "n"): try expectLiteral("null"); return .jsonNull
+    case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
     default: throw error("unexpected character \(describe(bytes[index])), expected a value")
     }
   }
 
-  mutating func parseObject() throws(JSONParseError) -> JSONValue {
+  mutating func parseObject() throws(JSONParseError) -> Tree {
     try enter()
     index += 1  // {
-    var members: [String: JSONValue] = [:]
+    var members: [(String, Tree)] = []
     skipWhitespace()
     if peek(UInt8(ascii: "}")) {
       index += 1
       depth -= 1
-      return .object(members)
+      return .jsonObject(members)
     }
     while true {
       skipWhitespace()
@@ -69,29 +96,29 @@ struct JSONParser {
       guard peek(UInt8(ascii: ":")) else { throw error("expected ':' after object key") }
       index += 1
       skipWhitespace()
-      members[key] = try parseValue()
+      members.append((key, try parseValue()))
       skipWhitespace()
       if peek(UInt8(ascii: ",")) {
         index += 1
       } else if peek(UInt8(ascii: "}")) {
         index += 1
         depth -= 1
-        return .object(members)
+        return .jsonObject(members)
       } else {
         throw error("expected ',' or '}' in object")
       }
     }
   }
 
-  mutating func parseArray() throws(JSONParseError) -> JSONValue {
+  mutating func parseArray() throws(JSONParseError) -> Tree {
     try enter()
     index += 1  // [
-    var elements: [JSONValue] = []
+    var elements: [Tree] = []
     skipWhitespace()
     if peek(UInt8(ascii: "]")) {
       index += 1
       depth -= 1
-      return .array(elements)
+      return .jsonArray(elements)
     }
     while true {
       skipWhitespace()
@@ -102,7 +129,7 @@ struct JSONParser {
       } else if peek(UInt8(ascii: "]")) {
         index += 1
         depth -= 1
-        return .array(elements)
+        return .jsonArray(elements)
       } else {
         throw error("expected ',' or ']' in array")
       }
@@ -126,8 +153,9 @@ struct JSONParser {
   }
 
   /// JSON number grammar: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
-  mutating func parseNumber() throws(JSONParseError) -> Double {
+  mutating func parseNumber() throws(JSONParseError) -> Tree {
     let start = index
+    var isInteger = true
     if peek(UInt8(ascii: "-")) { index += 1 }
     guard index < bytes.count, isDigit(bytes[index]) else {
       throw error("expected a digit in number")
@@ -142,6 +170,7 @@ struct JSONParser {
     }
     if peek(UInt8(ascii: ".")) {
       index += 1
+      isInteger = false
       guard index < bytes.count, isDigit(bytes[index]) else {
         throw error("expected a digit after '.'")
       }
@@ -149,6 +178,7 @@ struct JSONParser {
     }
     if peek(UInt8(ascii: "e")) || peek(UInt8(ascii: "E")) {
       index += 1
+      isInteger = false
       if peek(UInt8(ascii: "+")) || peek(UInt8(ascii: "-")) { index += 1 }
       guard index < bytes.count, isDigit(bytes[index]) else {
         throw error("expected a digit in exponent")
@@ -157,7 +187,7 @@ struct JSONParser {
     }
     let text = String(decoding: bytes[start..<index], as: UTF8.self)
     guard let value = Double(text) else { throw error("number out of range") }
-    return value
+    return .jsonNumber(value, literal: text, isInteger: isInteger)
   }
 
   mutating func parseString() throws(JSONParseError) -> String {
