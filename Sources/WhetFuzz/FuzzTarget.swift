@@ -38,32 +38,30 @@ public struct FuzzTarget: Sendable {
         for name in file.names { _ = try? file.tensor(name) }
         return true
       },
-      FuzzTarget(name: "tokenizer.json", seed: try fixture("\(arch)/llama/hf/tokenizer.json")) {
-        bytes in
-        let url = scratch.appendingPathComponent("t-\(UUID().uuidString)/tokenizer.json")
-        try? FileManager.default.createDirectory(
-          at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
-        guard (try? Data(bytes).write(to: url)) != nil,
-          let tokenizer = try? Tokenizer(tokenizerJSON: url)
+      tokenizerJSON("tokenizer.json", try fixture("\(arch)/llama/hf/tokenizer.json")),
+      // Regex Split stages (Swift's engine), Punctuation and the DeepSeek letter class.
+      tokenizerJSON(
+        "tokenizer.json-regex",
+        try fixture("Tests/WhetLMTests/Fixtures/tokenizers/bpe-families/deepseek-llm/tokenizer.json")),
+      // SentencePiece from scores: tokenizer.ggml.model = llama.
+      FuzzTarget(
+        name: "gguf-sentencepiece",
+        seed: try fixture("Tests/WhetLMTests/Fixtures/tokenizers/spm/model.f32.gguf")
+      ) { bytes in
+        guard let file = try? GGUFFile(data: Data(bytes), path: "fuzz.gguf"),
+          let tokenizer = try? Tokenizer.fromGGUF(file)
         else { return false }
-        let ids = tokenizer.encode(
-          "Hello, wörld! 123 <|endoftext|> 🙂\n\tend", addSpecialTokens: true)
-        _ = tokenizer.decode(ids)
+        _ = tokenizer.decode(tokenizer.encode(Self.sampleText, addSpecialTokens: true))
         return true
       },
-      FuzzTarget(name: "chat-template", seed: Array(template.utf8)) { bytes in
-        guard let t = try? ChatTemplate(source: String(decoding: bytes, as: UTF8.self)) else {
-          return false
-        }
-        let messages = [
-          ChatMessage(role: "system", content: "Be brief."),
-          ChatMessage(role: "user", content: "Hi"),
-          ChatMessage(role: "assistant", content: "Hello"),
-          ChatMessage(role: "user", content: "2+2?"),
-        ]
-        return (try? t.render(messages: messages, addGenerationPrompt: true)) != nil
-      },
+      chatTemplate("chat-template", template),
+      // A tool-calling template: macros, namespaces, tojson, Markup.
+      chatTemplate(
+        "chat-template-tools",
+        String(
+          decoding: try fixture(
+            "Tests/WhetLMTests/Fixtures/chat_templates/real/meetkai-functionary-medium-v3.1.jinja"),
+          as: UTF8.self)),
       FuzzTarget(name: "checkpoint", seed: Array(try Data(contentsOf: checkpoint))) { bytes in
         let url = scratch.appendingPathComponent("c-\(UUID().uuidString).safetensors")
         defer { try? FileManager.default.removeItem(at: url) }
@@ -83,6 +81,47 @@ public struct FuzzTarget: Sendable {
       },
     ]
   }
+
+  static let sampleText = "Hello, wörld! 123 <|endoftext|> <s> 🙂\n\tend ΐ K 漢字"
+
+  /// `tokenizer.json` parsed from a mutant, then used to encode and decode.
+  static func tokenizerJSON(_ name: String, _ seed: [UInt8]) -> FuzzTarget {
+    FuzzTarget(name: name, seed: seed) { bytes in
+      let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "whet-fuzz-\(getpid())/t-\(UUID().uuidString)/tokenizer.json")
+      try? FileManager.default.createDirectory(
+        at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+      defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
+      guard (try? Data(bytes).write(to: url)) != nil,
+        let tokenizer = try? Tokenizer(tokenizerJSON: url)
+      else { return false }
+      _ = tokenizer.decode(tokenizer.encode(sampleText, addSpecialTokens: true))
+      return true
+    }
+  }
+
+  /// A chat template parsed from a mutant and rendered on a conversation with a tool call.
+  static func chatTemplate(_ name: String, _ seed: String) -> FuzzTarget {
+    FuzzTarget(name: name, seed: Array(seed.utf8)) { bytes in
+      guard let t = try? ChatTemplate(source: String(decoding: bytes, as: UTF8.self)),
+        let conversation = try? JinjaValue.parseJSON(conversationJSON),
+        case .object(let context) = conversation
+      else { return false }
+      let variables = Dictionary(
+        zip(context.stringKeys, context.values), uniquingKeysWith: { _, last in last })
+      return (try? t.render(context: variables)) != nil
+    }
+  }
+
+  static let conversationJSON = """
+    {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"},
+     {"role": "assistant", "content": "", "tool_calls": [{"type": "function", "function":
+      {"name": "f", "arguments": {"x": 1}}}]}, {"role": "tool", "content": "2"},
+     {"role": "user", "content": "2+2?"}],
+     "tools": [{"type": "function", "function": {"name": "f", "description": "d",
+      "parameters": {"type": "object", "properties": {"x": {"type": "integer"}}}}}],
+     "add_generation_prompt": true, "bos_token": "<s>", "eos_token": "</s>"}
+    """
 
   static let jsonlSeed = """
     {"prompt": "What is 2+2?", "completion": "4", "answer": "4", "query": 0}

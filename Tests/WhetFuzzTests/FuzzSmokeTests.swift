@@ -11,7 +11,8 @@ import WhetFuzz
     let targets = try FuzzTarget.all(repositoryRoot: Fixtures.repositoryRoot)
     #expect(
       targets.map(\.name) == [
-        "gguf", "safetensors", "tokenizer.json", "chat-template", "checkpoint", "jsonl",
+        "gguf", "safetensors", "tokenizer.json", "tokenizer.json-regex", "gguf-sentencepiece",
+        "chat-template", "chat-template-tools", "checkpoint", "jsonl",
       ])
     for target in targets {
       #expect(target.run(target.seed), "\(target.name): the seed itself is rejected")
