@@ -16,7 +16,9 @@ let package = Package(
     .library(name: "WhetNN", targets: ["WhetNN"]),
     .library(name: "WhetLM", targets: ["WhetLM"]),
     .library(name: "WhetRewards", targets: ["WhetRewards"]),
+    .library(name: "WhetData", targets: ["WhetData"]),
     .library(name: "WhetEval", targets: ["WhetEval"]),
+    .library(name: "WhetTrain", targets: ["WhetTrain"]),
     .executable(name: "whet", targets: ["whet"]),
     .executable(name: "whet-bench", targets: ["whet-bench"]),
     .executable(name: "whet-fuzz", targets: ["whet-fuzz"]),
@@ -51,12 +53,19 @@ let package = Package(
       ],
       resources: [.copy("Judges/Templates")],
       swiftSettings: cpuFlags),
+    // TRL-format dataset rows and JSONL reading and writing, shared by WhetTrain and WhetEval.
+    .target(name: "WhetData", dependencies: ["WhetLM"], swiftSettings: cpuFlags),
     .target(
-      name: "WhetEval", dependencies: ["WhetRewards", "WhetLM", "WhetTensor"],
+      name: "WhetEval", dependencies: ["WhetData", "WhetRewards", "WhetLM", "WhetTensor"],
+      swiftSettings: cpuFlags),
+    // Trainers: objectives as pure functions of log-probs, one loop for all of them.
+    .target(
+      name: "WhetTrain",
+      dependencies: ["WhetData", "WhetRewards", "WhetLM", "WhetNN", "WhetTensor"],
       swiftSettings: cpuFlags),
     // Seeded mutation fuzzing of the file readers (`make fuzz`; a smoke run in `make test`).
     .target(
-      name: "WhetFuzz", dependencies: ["WhetLM", "WhetNN", "WhetEval", "WhetTensor"],
+      name: "WhetFuzz", dependencies: ["WhetLM", "WhetNN", "WhetData", "WhetTensor"],
       swiftSettings: cpuFlags),
     .executableTarget(name: "whet-fuzz", dependencies: ["WhetFuzz"], swiftSettings: cpuFlags),
     .target(
@@ -65,7 +74,7 @@ let package = Package(
     .executableTarget(
       name: "whet",
       dependencies: [
-        "WhetTensor", "WhetNN", "WhetLM", "WhetRewards", "WhetEval",
+        "WhetTensor", "WhetNN", "WhetLM", "WhetRewards", "WhetData", "WhetEval", "WhetTrain",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: cpuFlags
@@ -85,6 +94,13 @@ let package = Package(
       exclude: ["Fixtures"], swiftSettings: cpuFlags),
     .testTarget(
       name: "WhetRewardsTests", dependencies: ["WhetRewards", "WhetLM", "TestSupport"],
+      exclude: ["Fixtures"], swiftSettings: cpuFlags),
+    .testTarget(
+      name: "WhetDataTests", dependencies: ["WhetData", "WhetLM", "TestSupport"],
+      swiftSettings: cpuFlags),
+    .testTarget(
+      name: "WhetTrainTests",
+      dependencies: ["WhetTrain", "WhetData", "WhetNN", "WhetTensor", "TestSupport"],
       exclude: ["Fixtures"], swiftSettings: cpuFlags),
     .testTarget(
       name: "WhetEvalTests", dependencies: ["WhetEval", "WhetRewards", "TestSupport"],

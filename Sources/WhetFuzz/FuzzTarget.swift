@@ -1,5 +1,5 @@
 import Foundation
-import WhetEval
+import WhetData
 import WhetLM
 import WhetNN
 import WhetTensor
@@ -42,7 +42,8 @@ public struct FuzzTarget: Sendable {
       // Regex Split stages (Swift's engine), Punctuation and the DeepSeek letter class.
       tokenizerJSON(
         "tokenizer.json-regex",
-        try fixture("Tests/WhetLMTests/Fixtures/tokenizers/bpe-families/deepseek-llm/tokenizer.json")),
+        try fixture(
+          "Tests/WhetLMTests/Fixtures/tokenizers/bpe-families/deepseek-llm/tokenizer.json")),
       // SentencePiece from scores: tokenizer.ggml.model = llama.
       FuzzTarget(
         name: "gguf-sentencepiece",

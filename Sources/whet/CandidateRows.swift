@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WhetData
 import WhetEval
 import WhetLM
 import WhetRewards

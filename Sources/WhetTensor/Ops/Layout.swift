@@ -137,3 +137,25 @@ public func transpose(_ x: Variable, _ axis0: Int, _ axis1: Int) -> Variable {
     x.accumulateGradient(g.transposed(axis0, axis1))
   }
 }
+
+/// The elements of `x` (read flat) at `indices`, as a `[indices.count]` vector. Backward
+/// scatters the gradient back, adding where an index repeats.
+public func gather(_ x: Variable, _ indices: [Int]) -> Variable {
+  let xv = x.value
+  let out = Tensor(shape: [indices.count], scalars: indices.map { xv[flat: $0] })
+  return Variable.result(out, inputs: [x]) { g in
+    var gx = Tensor.zeros(xv.shape)
+    for (k, i) in indices.enumerated() { gx[flat: i] += g[flat: k] }
+    x.accumulateGradient(gx)
+  }
+}
+
+/// The elements of `x` (read flat) sorted ascending, as `torch.sort(x, dim=0).values` of a
+/// vector; ties keep their order. The gradient follows each element to where it went.
+public func sortedAscending(_ x: Variable) -> Variable {
+  let order = (0..<x.value.count).sorted { a, b in
+    let (va, vb) = (x.value[flat: a], x.value[flat: b])
+    return va < vb || (va == vb && a < b)
+  }
+  return gather(x, order)
+}

@@ -90,3 +90,21 @@ public func silu(_ x: Variable) -> Variable {
 public func relu(_ x: Variable) -> Variable {
   unary(x, { Swift.max($0, 0) }) { x, _ in x > 0 ? 1 : 0 }
 }
+
+/// `min(x, c)` for a constant `c`. Derivative `1[x < c]` (as `torch.clamp(max:)`).
+public func minimum(_ x: Variable, _ c: Float) -> Variable {
+  unary(x, { Swift.min($0, c) }) { x, _ in x < c ? 1 : 0 }
+}
+
+/// `log(1 − eˣ)` for `x < 0`, stable on both sides of `−ln 2` (Mächler 2012): `log(−expm1(x))`
+/// near zero, `log1p(−eˣ)` below. Derivative `−eˣ / (1 − eˣ) = −1 / expm1(−x)`. It is `−inf`
+/// at 0 and NaN above, as the log of a non-positive number is.
+public func log1mexp(_ x: Variable) -> Variable {
+  unary(
+    x,
+    { x in
+      x > -0.693_147_18
+        ? Foundation.log(-Foundation.expm1(x)) : Foundation.log1p(-Foundation.exp(x))
+    }
+  ) { x, _ in -1 / Foundation.expm1(-x) }
+}

@@ -1,6 +1,5 @@
 import Foundation
 import WhetLM
-import WhetRewards
 
 /// Reads a JSONL file one object per line, streaming: the file is read in 64 KiB chunks and
 /// only the current line is held in memory.

@@ -1,5 +1,4 @@
 import WhetLM
-import WhetRewards
 
 /// A prompt or completion in TRL's two forms: plain text ("standard") or a list of chat
 /// messages ("conversational").

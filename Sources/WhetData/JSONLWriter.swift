@@ -1,6 +1,5 @@
 import Foundation
 import WhetLM
-import WhetRewards
 
 /// Writes JSONL: one compact JSON object per line, keys sorted so equal rows give equal bytes.
 public final class JSONLWriter {

@@ -1,5 +1,4 @@
 import WhetLM
-import WhetRewards
 
 extension DatasetRow {
   /// The row for a JSONL object, recognising TRL's field combinations in this order:

@@ -1,5 +1,4 @@
 import Foundation
-import WhetRewards
 
 /// Reads a JSONL dataset as typed ``DatasetRow``s, streaming.
 ///
