@@ -29,6 +29,9 @@ public protocol Optimizer: AnyObject {
 public final class AdamW: Optimizer {
   public var beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float
   public var stepCount = 0
+  /// Per parameter (in the order `step` receives them), whether weight decay is skipped: the
+  /// trainers exclude norms and biases, as transformers' `Trainer` does. Empty decays all.
+  public var decayExcluded: [Bool] = []
   var m: [Tensor] = []
   var v: [Tensor] = []
 
@@ -54,8 +57,10 @@ public final class AdamW: Optimizer {
     // Bias corrections as PyTorch computes them: step size lr/bc1, denominator √v/√bc2 + ε.
     let bc1 = 1 - pow(beta1, t), bc2Sqrt = (1 - pow(beta2, t)).squareRoot()
     let stepSize = lr / bc1
-    let (b1, b2, eps, decay) = (beta1, beta2, epsilon, 1 - lr * weightDecay)
+    let (b1, b2, eps) = (beta1, beta2, epsilon)
     for i in parameters.indices {
+      let excluded = i < decayExcluded.count && decayExcluded[i]
+      let decay = excluded ? 1 : 1 - lr * weightDecay
       let g = gradients[i]
       precondition(g.count == parameters[i].value.count, "AdamW: gradient \(i) has wrong size")
       g.withUnsafeBufferPointer { pg in

@@ -1,0 +1,174 @@
+import Foundation
+import WhetData
+import WhetLM
+import WhetNN
+import WhetTensor
+
+/// An offline training run on a model and TRL-format rows: what `whet train sft|dpo` drives.
+/// The CLI only turns flags into this value.
+public struct OfflineRun {
+  public var model: LanguageModel
+  public var configuration = TrainingConfiguration()
+  /// Low-rank adapters to train; nil fine-tunes every weight.
+  public var lora: LoRAConfiguration? = nil
+  public var maxLength: Int? = 1024
+  public var maxPromptLength: Int? = 512
+  public var assistantOnlyLoss = false
+  public var directory: URL
+  public var progress: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+
+  public init(model: LanguageModel, directory: URL) {
+    self.model = model
+    self.directory = directory
+  }
+
+  /// Rows with their file and line, for errors.
+  public struct Rows {
+    public var file: String
+    public var rows: [(line: Int, row: DatasetRow)]
+
+    public init(file: String, rows: [(line: Int, row: DatasetRow)]) {
+      self.file = file
+      self.rows = rows
+    }
+
+    /// Every row of a JSONL file.
+    public static func load(_ url: URL) throws(DatasetError) -> Rows {
+      let reader = try DatasetReader(url: url)
+      var rows: [(Int, DatasetRow)] = []
+      while let entry = try reader.next() { rows.append(entry) }
+      return Rows(file: url.path, rows: rows)
+    }
+  }
+
+  var builder: ExampleBuilder {
+    var b = ExampleBuilder(
+      encoder: model.text, maxLength: maxLength, maxPromptLength: maxPromptLength)
+    b.assistantOnlyLoss = assistantOnlyLoss
+    return b
+  }
+
+  /// The parameters to train (attaching adapters first when `lora` is set), and how to save
+  /// and restore the adapters' dropout generators.
+  func trainable() -> (
+    parameters: [(name: String, variable: Variable)], save: () -> [String: String],
+    restore: ([String: String]) throws -> Void
+  ) {
+    let decoder = model.decoder
+    guard let lora else { return (decoder.namedParameters, { [:] }, { _ in }) }
+    var rng = SeededGenerator(seed: configuration.seed &+ 17)
+    let parameters = decoder.attachLoRA(lora, rng: &rng)
+    let layers = decoder.projections.filter { $0.layer.adapter != nil }
+    let save: () -> [String: String] = {
+      var out: [String: String] = [:]
+      for (i, p) in layers.enumerated() {
+        let words = p.layer.adapter?.generator.stateWords ?? []
+        out["lora_rng.\(i)"] = words.map(String.init).joined(separator: ",")
+      }
+      return out
+    }
+    let restore: ([String: String]) throws -> Void = { state in
+      for (i, p) in layers.enumerated() {
+        guard let text = state["lora_rng.\(i)"] else {
+          throw TrainerError.resume("the checkpoint has no dropout state for adapter \(i)")
+        }
+        let words = text.split(separator: ",").compactMap { UInt64($0) }
+        guard words.count == 4 else {
+          throw TrainerError.resume("bad dropout state for adapter \(i)")
+        }
+        p.layer.adapter?.generator = SeededGenerator(stateWords: words)
+      }
+    }
+    return (parameters, save, restore)
+  }
+
+  /// Supervised fine-tuning (completion-only for prompt/completion rows; assistant-only for
+  /// `messages` with ``assistantOnlyLoss``).
+  public func sft(train: Rows, evaluation: Rows? = nil, resume: Bool = false) throws
+    -> TrainingSummary
+  {
+    let b = builder
+    let trainExamples = try train.rows.map { try b.sft($0.row, file: train.file, line: $0.line) }
+    let evalExamples =
+      try evaluation.map { rows in
+        try rows.rows.map { try b.sft($0.row, file: rows.file, line: $0.line) }
+      } ?? []
+    let (parameters, save, restore) = trainable()
+    let decoder = model.decoder
+    let objective = SFTObjective()
+    let trainer = try Trainer(
+      configuration: configuration, parameters: parameters, train: trainExamples,
+      evaluation: evalExamples, directory: directory
+    ) { batch in
+      let (logProbs, mask) = PolicyLogProbs.tokens(decoder, batch)
+      let loss = try objective.loss(tokenLogProbs: logProbs, mask: mask)
+      let tokens = batch.reduce(0) { $0 + $1.tokens.count }
+      return MicroBatchResult(loss: loss, metrics: ["num_tokens": Float(tokens)], tokens: tokens)
+    }
+    trainer.saveRandomState = save
+    trainer.restoreRandomState = restore
+    trainer.progress = progress
+    return try trainer.run(resume: resume)
+  }
+
+  /// DPO (any ``DPOObjective``), with the reference log-probs computed once before training,
+  /// from the model as loaded (the base model, adapters not yet attached).
+  public func dpo(
+    _ objective: DPOObjective, train: Rows, evaluation: Rows? = nil, resume: Bool = false
+  ) throws -> TrainingSummary {
+    try objective.validate()
+    let b = builder
+    func pairs(_ rows: Rows) throws -> [(TokenizedSequence, TokenizedSequence)] {
+      try rows.rows.map { entry in
+        let pair = try b.preference(entry.row, file: rows.file, line: entry.line)
+        return (pair.chosen, pair.rejected)
+      }
+    }
+    let trainPairs = try pairs(train)
+    let evalPairs = try evaluation.map(pairs) ?? []
+    progress("Reference log-probs of \(trainPairs.count + evalPairs.count) pairs…")
+    let trainExamples = referenceLogProbs(trainPairs)
+    let evalExamples = referenceLogProbs(evalPairs)
+    let (parameters, save, restore) = trainable()
+    let decoder = model.decoder
+    let trainer = try Trainer(
+      configuration: configuration, parameters: parameters, train: trainExamples,
+      evaluation: evalExamples, directory: directory
+    ) { batch in
+      let p = batch.count
+      let sums = PolicyLogProbs.sums(decoder, batch.map(\.chosen) + batch.map(\.rejected))
+      let logProbs = PreferenceLogProbs(
+        chosen: slice(sums, alongAxis: 0, 0..<p), rejected: slice(sums, alongAxis: 0, p..<(2 * p)),
+        referenceChosen: Tensor(shape: [p], scalars: batch.map(\.referenceChosen)),
+        referenceRejected: Tensor(shape: [p], scalars: batch.map(\.referenceRejected)),
+        chosenTokens: batch.map(\.chosen.trainedTokens),
+        rejectedTokens: batch.map(\.rejected.trainedTokens))
+      let (loss, metrics) = try objective.loss(logProbs)
+      let tokens = batch.reduce(0) { $0 + $1.chosen.tokens.count + $1.rejected.tokens.count }
+      return MicroBatchResult(
+        loss: loss, metrics: Dictionary(uniqueKeysWithValues: metrics.named), tokens: tokens)
+    }
+    trainer.saveRandomState = save
+    trainer.restoreRandomState = restore
+    trainer.progress = progress
+    return try trainer.run(resume: resume)
+  }
+
+  /// Summed log-probs of each pair's sequences under the model as it is now, in batches,
+  /// without gradients.
+  func referenceLogProbs(_ pairs: [(TokenizedSequence, TokenizedSequence)]) -> [PreferenceExample] {
+    var out: [PreferenceExample] = []
+    let size = max(configuration.batchSize, 1)
+    for start in stride(from: 0, to: pairs.count, by: size) {
+      let chunk = pairs[start..<min(start + size, pairs.count)]
+      let sums = PolicyLogProbs.sums(model.decoder, chunk.map(\.0) + chunk.map(\.1)).value
+      for (k, pair) in chunk.enumerated() {
+        out.append(
+          PreferenceExample(
+            chosen: pair.0, rejected: pair.1, referenceChosen: sums[flat: k],
+            referenceRejected: sums[flat: chunk.count + k]))
+      }
+    }
+    return out
+  }
+}

@@ -1,0 +1,7 @@
+/// A tokenized preference pair with the reference model's summed log-probs, computed once.
+public struct PreferenceExample: Sendable, Equatable, Codable {
+  public var chosen: TokenizedSequence
+  public var rejected: TokenizedSequence
+  public var referenceChosen: Float
+  public var referenceRejected: Float
+}

@@ -1,0 +1,45 @@
+import WhetNN
+import WhetTensor
+
+/// The one differentiable map every objective needs: a model's log-probs of the trained tokens
+/// of a batch of sequences, never forming `[B, T, V]` logits (`targetLogProbs` works over
+/// vocabulary chunks).
+///
+/// Sequences are right-padded to the longest with token 0 and target −1; the attention is
+/// causal, so padding after a sequence cannot change its positions.
+public enum PolicyLogProbs {
+  /// Tokens and targets `[B·T]`, right-padded.
+  static func padded(_ sequences: [TokenizedSequence]) -> (
+    tokens: [Int], targets: [Int], width: Int
+  ) {
+    let width = sequences.map(\.tokens.count).max() ?? 0
+    var tokens: [Int] = []
+    var targets: [Int] = []
+    tokens.reserveCapacity(width * sequences.count)
+    targets.reserveCapacity(width * sequences.count)
+    for s in sequences {
+      tokens += s.tokens + Array(repeating: 0, count: width - s.tokens.count)
+      targets += s.targets + Array(repeating: -1, count: width - s.targets.count)
+    }
+    return (tokens, targets, width)
+  }
+
+  /// `[B·T]` per-token log-probs (0 where nothing is trained) and the `[B·T]` mask of trained
+  /// positions.
+  public static func tokens(_ model: TransformerDecoder, _ sequences: [TokenizedSequence])
+    -> (logProbs: Variable, mask: Tensor)
+  {
+    let (tokens, targets, _) = padded(sequences)
+    let logProbs = model.targetLogProbs(tokens: tokens, targets: targets, batch: sequences.count)
+    return (logProbs, Tensor(shape: [targets.count], scalars: targets.map { $0 >= 0 ? 1 : 0 }))
+  }
+
+  /// `[B]`: each sequence's summed log-prob of its trained tokens, `Σ_t log π(y_t | …)`.
+  public static func sums(_ model: TransformerDecoder, _ sequences: [TokenizedSequence])
+    -> Variable
+  {
+    let (tokens, targets, width) = padded(sequences)
+    let logProbs = model.targetLogProbs(tokens: tokens, targets: targets, batch: sequences.count)
+    return sum(reshape(logProbs, [sequences.count, width]), alongAxis: 1)
+  }
+}

@@ -1,0 +1,293 @@
+import Foundation
+import WhetData
+import WhetLM
+import WhetNN
+import WhetTensor
+
+/// What one micro-batch contributes: its loss (to differentiate), the objective's metrics and
+/// how many tokens it holds.
+public struct MicroBatchResult {
+  public var loss: Variable
+  public var metrics: [String: Float]
+  public var tokens: Int
+
+  public init(loss: Variable, metrics: [String: Float], tokens: Int) {
+    self.loss = loss
+    self.metrics = metrics
+    self.tokens = tokens
+  }
+}
+
+/// How a run ended.
+public struct TrainingSummary: Sendable, Equatable {
+  public var steps: Int
+  public var finalLoss: Float?
+  public var evaluation: [String: Float]
+  public var checkpoint: String?
+}
+
+/// The one training loop every objective runs through: seeded data order, micro-batches with
+/// gradient accumulation, global-norm clipping, AdamW (no decay on norms and biases), the
+/// learning-rate schedule with warm-up, metrics JSONL with TRL's names, evaluation on a
+/// held-out split, atomic checkpoints and exact resume, and a stop at the first non-finite
+/// loss or gradient.
+///
+/// The run directory holds `metrics.jsonl` and `checkpoints/step-N.safetensors`. A resumed run
+/// loads the newest checkpoint (weights, optimizer moments, data position, every RNG through
+/// ``saveRandomState``) and drops metric lines written after it, so its metrics continue as an
+/// uninterrupted run's would.
+public final class Trainer<Example> {
+  public let configuration: TrainingConfiguration
+  public let parameters: [(name: String, variable: Variable)]
+  public let train: [Example]
+  public let evaluation: [Example]
+  public let directory: URL
+  let microBatch: ([Example]) throws -> MicroBatchResult
+  /// RNG state beyond the data order (such as LoRA dropout), saved in checkpoints.
+  public var saveRandomState: () -> [String: String] = { [:] }
+  public var restoreRandomState: ([String: String]) throws -> Void = { _ in }
+  /// Receives the progress line (step, loss, learning rate, tokens/s, ETA).
+  public var progress: (String) -> Void = { line in
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+  }
+  /// Checkpoints kept on disk (the newest ones).
+  public var checkpointsKept = 2
+  let optimizer: AdamW
+
+  public init(
+    configuration: TrainingConfiguration, parameters: [(name: String, variable: Variable)],
+    train: [Example], evaluation: [Example] = [], directory: URL,
+    microBatch: @escaping ([Example]) throws -> MicroBatchResult
+  ) throws(TrainerError) {
+    try configuration.validate()
+    guard !train.isEmpty else { throw .noData("the training split is empty") }
+    guard !parameters.isEmpty else { throw .configuration("nothing to train") }
+    self.configuration = configuration
+    self.parameters = parameters
+    self.train = train
+    self.evaluation = evaluation
+    self.directory = directory
+    self.microBatch = microBatch
+    optimizer = AdamW(weightDecay: configuration.weightDecay)
+    optimizer.decayExcluded = parameters.map { Self.excludedFromDecay($0.name) }
+  }
+
+  /// Norm weights and biases get no weight decay (transformers' `Trainer` rule).
+  static func excludedFromDecay(_ name: String) -> Bool {
+    name.hasSuffix(".bias") || name.contains("norm")
+  }
+
+  var examplesPerStep: Int { configuration.batchSize * configuration.gradientAccumulationSteps }
+  public var stepsPerEpoch: Int { (train.count + examplesPerStep - 1) / examplesPerStep }
+  public var totalSteps: Int { configuration.maxSteps ?? configuration.epochs * stepsPerEpoch }
+
+  /// The order of epoch `epoch`: a Fisher–Yates shuffle from a generator seeded by the run's
+  /// seed and the epoch, so any position can be recomputed on resume.
+  func order(epoch: Int) -> [Int] {
+    var rng = SeededGenerator(
+      seed: configuration.seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(epoch + 1))
+    var order = Array(train.indices)
+    for i in stride(from: order.count - 1, to: 0, by: -1) {
+      let j = Int(rng.next() % UInt64(i + 1))
+      order.swapAt(i, j)
+    }
+    return order
+  }
+
+  var metricsURL: URL { directory.appendingPathComponent("metrics.jsonl") }
+  var checkpointDirectory: URL { directory.appendingPathComponent("checkpoints") }
+
+  func checkpointURL(step: Int) -> URL {
+    checkpointDirectory.appendingPathComponent(String(format: "step-%06d.safetensors", step))
+  }
+
+  /// The newest checkpoint, if any.
+  public func latestCheckpoint() -> (step: Int, url: URL)? {
+    let names =
+      (try? FileManager.default.contentsOfDirectory(atPath: checkpointDirectory.path)) ?? []
+    let steps = names.compactMap { name -> Int? in
+      guard name.hasPrefix("step-"), name.hasSuffix(".safetensors") else { return nil }
+      return Int(name.dropFirst(5).dropLast(12))
+    }
+    return steps.max().map { ($0, checkpointURL(step: $0)) }
+  }
+
+  /// Trains to the end (or from the newest checkpoint when `resume`).
+  public func run(resume: Bool = false) throws -> TrainingSummary {
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    var step = 0
+    var position = 0
+    var lastCheckpoint: String? = nil
+    if resume, let latest = latestCheckpoint() {
+      let state = try Checkpoint.load(from: latest.url, into: parameters, optimizer: optimizer)
+      guard state.step == latest.step else {
+        throw TrainerError.resume("\(latest.url.path) holds step \(state.step)")
+      }
+      try restoreRandomState(state.extra)
+      step = state.step
+      position = state.dataPosition
+      lastCheckpoint = latest.url.path
+      try truncateMetrics(after: step)
+    } else if FileManager.default.fileExists(atPath: metricsURL.path) {
+      try FileManager.default.removeItem(at: metricsURL)
+    }
+    let schedule = configuration.schedule(totalSteps: totalSteps)
+    let writer = try JSONLWriter(url: metricsURL, append: true)
+    defer { try? writer.close() }
+    let start = Date()
+    let startStep = step
+    var lastLoss: Float? = nil
+    var evaluation: [String: Float] = [:]
+    var tokensSinceLog = 0
+    var logStart = Date()
+    while step < totalSteps {
+      let (batch, next) = examples(from: position)
+      var results: [MicroBatchResult] = []
+      let chunks = stride(from: 0, to: batch.count, by: configuration.batchSize).map {
+        Array(batch[$0..<min($0 + configuration.batchSize, batch.count)])
+      }
+      let learningRate = schedule.learningRate(base: configuration.learningRate, atStep: step)
+      let report: TrainingStepReport
+      var objectiveError: (any Error)? = nil
+      do {
+        report = try trainingStep(
+          parameters: parameters.map(\.variable), optimizer: optimizer, learningRate: learningRate,
+          maxGradientNorm: configuration.maxGradNorm,
+          microBatches: chunks.map { chunk in
+            { [self] in
+              do {
+                let result = try microBatch(chunk)
+                results.append(result)
+                return result.loss
+              } catch {
+                // Reported below; the NaN stops the step before anything changes.
+                objectiveError = error
+                return Variable(Tensor(shape: [], repeating: .nan))
+              }
+            }
+          })
+      } catch TrainingError.nonFinite(_, let loss, let norm) {
+        if let objectiveError { throw objectiveError }
+        throw TrainerError.nonFinite(
+          step: step + 1, loss: loss, gradientNorm: norm, lastCheckpoint: lastCheckpoint)
+      }
+      step += 1
+      position = next
+      lastLoss = report.loss
+      tokensSinceLog += results.reduce(0) { $0 + $1.tokens }
+      if step % configuration.logEvery == 0 || step == totalSteps {
+        let seconds = max(Date().timeIntervalSince(logStart), 1e-9)
+        var line: [String: JSONValue] = [
+          "step": .number(Double(step)), "loss": .number(Double(report.loss)),
+          "grad_norm": .number(Double(report.gradientNorm)),
+          "learning_rate": .number(Double(learningRate)),
+          "epoch": .number(Double(position) / Double(train.count)),
+          "tokens_per_second": .number(Double(tokensSinceLog) / seconds),
+        ]
+        for (name, value) in Self.mean(results.map(\.metrics)) {
+          line[name] = .number(Double(value))
+        }
+        try writer.write(line)
+        let elapsed = Date().timeIntervalSince(start)
+        let eta = elapsed / Double(step - startStep) * Double(totalSteps - step)
+        progress(
+          String(
+            format: "step %d/%d  loss %.4f  lr %.2e  %.0f tok/s  ETA %@", step, totalSteps,
+            report.loss, learningRate, Double(tokensSinceLog) / seconds, Self.duration(eta)))
+        tokensSinceLog = 0
+        logStart = Date()
+      }
+      if let every = configuration.evalEvery, step % every == 0, step < totalSteps,
+        !self.evaluation.isEmpty
+      {
+        evaluation = try evaluate()
+        try writer.write(Self.line(step: step, evaluation))
+      }
+      if let every = configuration.saveEvery, step % every == 0, step < totalSteps {
+        lastCheckpoint = try save(step: step, position: position)
+      }
+    }
+    if !self.evaluation.isEmpty {
+      evaluation = try evaluate()
+      try writer.write(Self.line(step: step, evaluation))
+    }
+    lastCheckpoint = try save(step: step, position: position)
+    return TrainingSummary(
+      steps: step, finalLoss: lastLoss, evaluation: evaluation, checkpoint: lastCheckpoint)
+  }
+
+  /// The examples of the step starting at data `position`, and the position after them. A
+  /// step never spans two epochs.
+  func examples(from position: Int) -> ([Example], Int) {
+    let epoch = position / train.count
+    let offset = position % train.count
+    let order = order(epoch: epoch)
+    let end = min(offset + examplesPerStep, train.count)
+    return (order[offset..<end].map { train[$0] }, epoch * train.count + end)
+  }
+
+  /// The mean loss and metrics on the held-out split, `eval_`-prefixed, without gradients.
+  public func evaluate() throws -> [String: Float] {
+    var losses: [Float] = []
+    var metrics: [[String: Float]] = []
+    for start in stride(from: 0, to: evaluation.count, by: configuration.batchSize) {
+      let chunk = Array(evaluation[start..<min(start + configuration.batchSize, evaluation.count)])
+      let result = try microBatch(chunk)
+      losses.append(result.loss.value.item)
+      metrics.append(result.metrics)
+    }
+    var out = ["eval_loss": losses.reduce(0, +) / Float(max(losses.count, 1))]
+    for (name, value) in Self.mean(metrics) { out["eval_" + name] = value }
+    return out
+  }
+
+  func save(step: Int, position: Int) throws -> String {
+    let url = checkpointURL(step: step)
+    try Checkpoint.save(
+      to: url, parameters: parameters, optimizer: optimizer,
+      state: TrainingState(
+        step: step, dataPosition: position, generator: SeededGenerator(seed: configuration.seed),
+        extra: saveRandomState()))
+    // Keep the newest few.
+    let names =
+      (try? FileManager.default.contentsOfDirectory(atPath: checkpointDirectory.path)) ?? []
+    let old = names.filter { $0.hasPrefix("step-") && $0.hasSuffix(".safetensors") }.sorted()
+      .dropLast(checkpointsKept)
+    for name in old {
+      try? FileManager.default.removeItem(at: checkpointDirectory.appendingPathComponent(name))
+    }
+    return url.path
+  }
+
+  /// Drops metric lines of steps after `step` (written after the checkpoint a run resumes from).
+  func truncateMetrics(after step: Int) throws {
+    guard FileManager.default.fileExists(atPath: metricsURL.path) else { return }
+    let rows = try JSONLReader.readAll(metricsURL)
+    let kept = rows.filter { ($0["step"]?.numberValue ?? 0) <= Double(step) }
+    let text = kept.map { JSONLWriter.line($0) + "\n" }.joined()
+    try AtomicFile.write(Data(text.utf8), to: metricsURL)
+  }
+
+  static func line(step: Int, _ metrics: [String: Float]) -> [String: JSONValue] {
+    var line: [String: JSONValue] = ["step": .number(Double(step))]
+    for (name, value) in metrics { line[name] = .number(Double(value)) }
+    return line
+  }
+
+  static func mean(_ all: [[String: Float]]) -> [String: Float] {
+    var sums: [String: (Float, Int)] = [:]
+    for metrics in all {
+      for (name, value) in metrics {
+        let (s, n) = sums[name] ?? (0, 0)
+        sums[name] = (s + value, n + 1)
+      }
+    }
+    return sums.mapValues { $0.0 / Float($0.1) }
+  }
+
+  static func duration(_ seconds: Double) -> String {
+    guard seconds.isFinite else { return "?" }
+    let s = Int(seconds.rounded())
+    return s >= 3600 ? "\(s / 3600)h\(s % 3600 / 60)m" : s >= 60 ? "\(s / 60)m\(s % 60)s" : "\(s)s"
+  }
+}

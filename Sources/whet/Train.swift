@@ -1,0 +1,164 @@
+import ArgumentParser
+import Foundation
+import WhetData
+import WhetLM
+import WhetNN
+import WhetTrain
+
+/// `whet train sft|dpo`: flags to an ``OfflineRun``.
+struct Train: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Train a model offline: supervised fine-tuning or DPO, LoRA or full.",
+    subcommands: [SFT.self, DPO.self])
+
+  /// Flags every offline trainer shares (transformers' TrainingArguments names).
+  struct Common: ParsableArguments {
+    @Option(help: "A .gguf file or a Hugging Face model directory (default: the default model).")
+    var model: String?
+    @Option(help: "Training rows (JSONL, TRL field names).") var data: String
+    @Option(help: "Held-out rows evaluated every --eval-steps and at the end.") var evalData:
+      String?
+    @Option(help: "The run directory (metrics.jsonl, checkpoints/).") var out: String
+    @Flag(help: "Continue from the newest checkpoint in --out.") var resume = false
+    @Option(help: "Seed for data order, adapters and dropout.") var seed: UInt64 = 42
+    @Option(help: "Examples per micro-batch.") var batchSize = 4
+    @Option(help: "Micro-batches per optimizer step.") var gradientAccumulationSteps = 1
+    @Option(help: "Peak learning rate.") var learningRate: Float?
+    @Option(help: "constant, linear or cosine.") var lrSchedulerType:
+      TrainingConfiguration.ScheduleKind =
+        .linear
+    @Option(help: "Warm-up steps.") var warmupSteps = 0
+    @Option(help: "Warm-up as a fraction of the run (when --warmup-steps is 0).") var warmupRatio:
+      Float =
+        0
+    @Option(help: "AdamW weight decay (not on norms or biases).") var weightDecay: Float = 0
+    @Option(help: "Clip the global gradient norm (0 for no clipping).") var maxGradNorm: Float = 1
+    @Option(help: "Passes over the data.") var numTrainEpochs = 1
+    @Option(help: "Stop after this many optimizer steps.") var maxSteps: Int?
+    @Option(help: "Steps between metric lines.") var loggingSteps = 1
+    @Option(help: "Steps between checkpoints (default: only at the end).") var saveSteps: Int?
+    @Option(help: "Steps between evaluations (default: only at the end).") var evalSteps: Int?
+    @Option(help: "Longest prompt + completion, in tokens (the completion's tail is cut).")
+    var maxLength = 1024
+    @Option(help: "Longest prompt, in tokens (its start is cut).") var maxPromptLength = 512
+    @Flag(help: "Fine-tune every weight instead of LoRA adapters.") var full = false
+    @Option(help: "LoRA rank.") var loraRank = 16
+    @Option(help: "LoRA alpha (the update is scaled by alpha/rank).") var loraAlpha: Float = 32
+    @Option(help: "LoRA dropout.") var loraDropout: Float = 0.05
+    @Option(help: "Comma-separated projections to adapt (PEFT target_modules).")
+    var loraTargets = "q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj"
+
+    func run(defaultLearningRate: Float) throws -> OfflineRun {
+      var run = OfflineRun(
+        model: try LanguageModel.load(model ?? LanguageModel.defaultPath),
+        directory: URL(fileURLWithPath: out))
+      var c = TrainingConfiguration()
+      c.seed = seed
+      c.batchSize = batchSize
+      c.gradientAccumulationSteps = gradientAccumulationSteps
+      c.learningRate = learningRate ?? defaultLearningRate
+      c.learningRateSchedule = lrSchedulerType
+      c.warmupSteps = warmupSteps
+      c.warmupRatio = warmupRatio
+      c.weightDecay = weightDecay
+      c.maxGradNorm = maxGradNorm > 0 ? maxGradNorm : nil
+      c.epochs = numTrainEpochs
+      c.maxSteps = maxSteps
+      c.logEvery = loggingSteps
+      c.saveEvery = saveSteps
+      c.evalEvery = evalSteps
+      try c.validate()
+      run.configuration = c
+      run.maxLength = maxLength
+      run.maxPromptLength = maxPromptLength
+      if !full {
+        let targets = Set(loraTargets.split(separator: ",").map { String($0) })
+        let known = Set([
+          "q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj",
+        ])
+        if let unknown = targets.subtracting(known).sorted().first {
+          throw ValidationError(
+            "unknown LoRA target '\(unknown)' (known: \(known.sorted().joined(separator: ", ")))")
+        }
+        guard loraRank > 0 else { throw ValidationError("--lora-rank must be positive") }
+        run.lora = LoRAConfiguration(
+          rank: loraRank, alpha: loraAlpha, dropout: loraDropout, targets: targets)
+      }
+      return run
+    }
+
+    func rows() throws -> (OfflineRun.Rows, OfflineRun.Rows?) {
+      (
+        try OfflineRun.Rows.load(URL(fileURLWithPath: data)),
+        try evalData.map { try OfflineRun.Rows.load(URL(fileURLWithPath: $0)) }
+      )
+    }
+  }
+
+  struct SFT: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Supervised fine-tuning on text, messages or prompt/completion rows.")
+    @OptionGroup var common: Common
+    @Flag(help: "For messages rows, train on the assistant turns only.") var assistantOnlyLoss =
+      false
+
+    func run() throws {
+      var run = try common.run(defaultLearningRate: 2e-4)
+      run.assistantOnlyLoss = assistantOnlyLoss
+      let (train, evaluation) = try common.rows()
+      let summary = try run.sft(train: train, evaluation: evaluation, resume: common.resume)
+      Train.report(summary)
+    }
+  }
+
+  struct DPO: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract:
+        "Direct preference optimisation (every TRL loss_type) on prompt/chosen/rejected rows.")
+    @OptionGroup var common: Common
+    @Option(help: "β, the temperature of the implicit reward.") var beta: Float = 0.1
+    @Option(
+      help:
+        "Loss types (repeat to combine): \(DPOLossType.allCases.map(\.rawValue).joined(separator: ", "))."
+    )
+    var lossType: [String] = ["sigmoid"]
+    @Option(help: "One weight per --loss-type.") var lossWeights: [Float] = []
+    @Option(help: "ε for robust, exo_pair and aot.") var labelSmoothing: Float = 0
+    @Option(help: "reverse_kl, forward_kl, js_divergence or alpha_divergence.")
+    var fDivergenceType = "reverse_kl"
+
+    func run() throws {
+      var objective = DPOObjective()
+      objective.beta = beta
+      objective.labelSmoothing = labelSmoothing
+      objective.lossTypes = try lossType.map { name in
+        guard let type = DPOLossType(rawValue: name) else {
+          throw ValidationError("unknown --loss-type '\(name)'")
+        }
+        return type
+      }
+      objective.lossWeights = lossWeights.isEmpty ? nil : lossWeights
+      guard let divergence = FDivergence(rawValue: fDivergenceType) else {
+        throw ValidationError("unknown --f-divergence-type '\(fDivergenceType)'")
+      }
+      objective.divergence = divergence
+      try objective.validate()
+      let run = try common.run(defaultLearningRate: 5e-5)
+      let (train, evaluation) = try common.rows()
+      let summary = try run.dpo(
+        objective, train: train, evaluation: evaluation, resume: common.resume)
+      Train.report(summary)
+    }
+  }
+
+  static func report(_ summary: TrainingSummary) {
+    var line = "Trained \(summary.steps) steps"
+    if let loss = summary.finalLoss { line += String(format: ", final loss %.4f", loss) }
+    for (name, value) in summary.evaluation.sorted(by: { $0.key < $1.key }) {
+      line += String(format: ", %@ %.4f", name, value)
+    }
+    print(line + (summary.checkpoint.map { ". Checkpoint: \($0)" } ?? "."))
+  }
+}
+
+extension TrainingConfiguration.ScheduleKind: ExpressibleByArgument {}
