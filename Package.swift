@@ -100,7 +100,7 @@ let package = Package(
       swiftSettings: cpuFlags),
     .testTarget(
       name: "WhetTrainTests",
-      dependencies: ["WhetTrain", "WhetData", "WhetNN", "WhetTensor", "TestSupport"],
+      dependencies: ["WhetTrain", "WhetData", "WhetLM", "WhetNN", "WhetTensor", "TestSupport"],
       exclude: ["Fixtures"], swiftSettings: cpuFlags),
     .testTarget(
       name: "WhetEvalTests", dependencies: ["WhetEval", "WhetRewards", "TestSupport"],

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WhetLM
+import WhetNN
 
 /// `--model`, shared by every command that runs a model.
 struct ModelOptions: ParsableArguments {
@@ -16,9 +17,20 @@ struct ModelOptions: ParsableArguments {
   )
   var chat = false
 
-  func load() throws -> LanguageModel {
-    try LanguageModel.load(model ?? LanguageModel.defaultPath)
-  }
+  @Option(
+    help:
+      "A LoRA adapter directory in PEFT's layout (adapter_config.json, adapter_model.safetensors), applied to --model."
+  )
+  var adapter: String?
+
+  func load() throws -> LanguageModel { try loadModel(model, adapter: adapter) }
+}
+
+/// `model` (or the default model) with the PEFT adapter in `adapter` attached, if given.
+func loadModel(_ model: String?, adapter: String?) throws -> LanguageModel {
+  let loaded = try LanguageModel.load(model ?? LanguageModel.defaultPath)
+  if let adapter { try PEFTAdapter.load(URL(fileURLWithPath: adapter), into: loaded.decoder) }
+  return loaded
 }
 
 /// Prints one JSON value on a line (keys sorted, so outputs are stable).

@@ -12,6 +12,7 @@ struct Sample: ParsableCommand {
   )
 
   @Option(help: "A .gguf file or a Hugging Face model directory.") var model: String?
+  @Option(help: "A LoRA adapter directory (PEFT layout) applied to --model.") var adapter: String?
   @Option(help: "Input JSONL with a `prompt` column (extra columns are passed through).") var data:
     String
   @Option(help: "Completions per prompt.") var n = 4
@@ -24,7 +25,7 @@ struct Sample: ParsableCommand {
     guard n > 0, batchSize > 0 else {
       throw ValidationError("--n and --batch-size must be positive")
     }
-    let lm = try LanguageModel.load(model ?? LanguageModel.defaultPath)
+    let lm = try loadModel(model, adapter: adapter)
     let rows = try readRows(data, strings: ["prompt"])
     // Each prompt repeated n times; row seeds differ, so the n samples differ.
     let prompts = try rows.map { try lm.encode($0["prompt"]?.stringValue ?? "", chat: chat) }

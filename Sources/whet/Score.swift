@@ -25,6 +25,7 @@ struct ScoreCommand: AsyncParsableCommand {
   var sources: [String] = []
   @Option(help: "Model for model scores and local judges (default: the default model).") var model:
     String?
+  @Option(help: "A LoRA adapter directory (PEFT layout) applied to --model.") var adapter: String?
   @Option(help: "Base URL of an OpenAI-compatible endpoint for judge:http (…/v1).") var judgeURL:
     String?
   @Option(help: "Model name sent to the HTTP judge.") var judgeModel = "default"
@@ -120,7 +121,7 @@ struct ScoreCommand: AsyncParsableCommand {
     var lm: LanguageModel?
     func loaded() throws -> LanguageModel {
       if let lm { return lm }
-      let m = try LanguageModel.load(model ?? LanguageModel.defaultPath)
+      let m = try loadModel(model, adapter: adapter)
       lm = m
       return m
     }

@@ -108,7 +108,18 @@ public struct OfflineRun {
     trainer.saveRandomState = save
     trainer.restoreRandomState = restore
     trainer.progress = progress
-    return try trainer.run(resume: resume)
+    return try finish(try trainer.run(resume: resume))
+  }
+
+  /// Writes the trained adapter in PEFT's layout to `OUT/adapter` (LoRA runs); full
+  /// fine-tuning leaves its weights in the final checkpoint.
+  func finish(_ summary: TrainingSummary) throws -> TrainingSummary {
+    if let lora {
+      try PEFTAdapter.save(
+        model.decoder, configuration: lora, baseModel: model.path,
+        to: directory.appendingPathComponent("adapter"))
+    }
+    return summary
   }
 
   /// DPO (any ``DPOObjective``), with the reference log-probs computed once before training,
@@ -151,7 +162,7 @@ public struct OfflineRun {
     trainer.saveRandomState = save
     trainer.restoreRandomState = restore
     trainer.progress = progress
-    return try trainer.run(resume: resume)
+    return try finish(try trainer.run(resume: resume))
   }
 
   /// Summed log-probs of each pair's sequences under the model as it is now, in batches,
