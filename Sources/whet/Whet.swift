@@ -14,4 +14,14 @@ struct Whet: AsyncParsableCommand {
       ScoreCommand.self, Select.self, Eval.self, Train.self, ToyDemo.self,
     ]
   )
+
+  /// Expands `--config FILE` into the flags it names before parsing.
+  static func main() async {
+    let arguments = Array(CommandLine.arguments.dropFirst())
+    do {
+      await main(try ConfigFile.expand(arguments))
+    } catch {
+      exit(withError: error)
+    }
+  }
 }

@@ -101,4 +101,47 @@ import Testing
     #expect(run.stderr.contains("is not finite"), "\(run.stderr)")
     #expect(run.stderr.contains("the last good checkpoint is"), "\(run.stderr)")
   }
+
+  /// `--config` supplies any flag from YAML (nested keys join with `_`); flags on the command
+  /// line win; a key that is no flag is refused by name.
+  @Test func yamlConfigSuppliesFlags() throws {
+    let data = try Self.data()
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "whet-config-\(UUID().uuidString)")
+    defer {
+      try? FileManager.default.removeItem(at: root)
+      try? FileManager.default.removeItem(at: data)
+    }
+    try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    let out = root.appendingPathComponent("run")
+    let yaml = """
+      model: \(Self.model)
+      data: \(data.path)
+      out: \(out.path)
+      batch_size: 2
+      max_steps: 7
+      beta: 0.2
+      loss_type: [sigmoid, sft]
+      loss_weights: [1.0, 0.5]
+      lora:
+        rank: 4
+        dropout: 0.0
+      """
+    let config = root.appendingPathComponent("run.yaml")
+    try yaml.write(to: config, atomically: true, encoding: .utf8)
+    let run = try CLITests.whet(["train", "dpo", "--config", config.path, "--max-steps", "3"])
+    #expect(run.status == 0, "\(run.stderr)")
+    let lines = try Self.metrics(out)
+    #expect(lines.count == 3)
+    let adapterConfig = try #require(
+      try JSONSerialization.jsonObject(
+        with: Data(contentsOf: out.appendingPathComponent("adapter/adapter_config.json")))
+        as? [String: Any])
+    #expect(adapterConfig["r"] as? Int == 4)
+
+    try (yaml + "\nlora_rnk: 3\n").write(to: config, atomically: true, encoding: .utf8)
+    let bad = try CLITests.whet(["train", "dpo", "--config", config.path])
+    #expect(bad.status != 0)
+    #expect(bad.stderr.contains("lora-rnk"), "\(bad.stderr)")
+  }
 }
