@@ -1,0 +1,120 @@
+import WhetData
+import WhetLM
+import WhetTensor
+
+/// Builds preference pairs from scored candidates: within each question's candidates, the
+/// highest-scored against the lowest-scored (Yuan et al. 2024's self-rewarding construction,
+/// with any scorer: a label model's P(correct), one weak source, or the ground truth as an
+/// oracle). Ties are skipped, and so are pairs whose score margin is below `minimumMargin`.
+public struct PairBuilder {
+  /// What ranks a question's candidates.
+  public enum Ranking: Equatable, Sendable {
+    /// A numeric column, such as Weaver's `p_correct`.
+    case column(String)
+    /// One source in the `scores` object `whet score` writes.
+    case source(String)
+    /// A seeded random order (the control arm).
+    case random(seed: UInt64)
+
+    /// Parses `p_correct`, `score:NAME` or `random:SEED`.
+    public init(_ text: String) {
+      if text.hasPrefix("score:") {
+        self = .source(String(text.dropFirst(6)))
+      } else if text.hasPrefix("random:"), let seed = UInt64(text.dropFirst(7)) {
+        self = .random(seed: seed)
+      } else {
+        self = .column(text)
+      }
+    }
+  }
+
+  public var ranking: Ranking
+  public var minimumMargin: Double = 0
+  /// Write prompts and answers as chat messages (the candidates were sampled through the
+  /// chat template), else as plain text.
+  public var conversational = true
+
+  public init(ranking: Ranking) { self.ranking = ranking }
+
+  /// What building pairs did.
+  public struct Result {
+    public var pairs: [[String: JSONValue]]
+    public var questions: Int
+    public var skippedTies: Int
+    public var skippedMargin: Int
+  }
+
+  /// Pairs from `rows` (grouped by `query`, else by `prompt`, in first-seen order).
+  public func pairs(_ rows: [[String: JSONValue]], file: String) throws(ExampleError) -> Result {
+    var order: [String] = []
+    var groups: [String: [(line: Int, row: [String: JSONValue])]] = [:]
+    for (i, row) in rows.enumerated() {
+      let key = row["query"].map { $0.jsonText() } ?? row["prompt"]?.stringValue ?? ""
+      if groups[key] == nil { order.append(key) }
+      groups[key, default: []].append((i + 1, row))
+    }
+    var rng = SeededGenerator(
+      seed: { if case .random(let s) = ranking { return s } else { return 0 } }())
+    var result = Result(pairs: [], questions: order.count, skippedTies: 0, skippedMargin: 0)
+    for key in order {
+      let members = groups[key] ?? []
+      var scored: [(score: Double, line: Int, row: [String: JSONValue])] = []
+      for m in members {
+        scored.append((try score(m.row, line: m.line, file: file, rng: &rng), m.line, m.row))
+      }
+      guard let best = scored.max(by: { $0.score < $1.score }),
+        let worst = scored.min(by: { $0.score < $1.score })
+      else { continue }
+      if best.score == worst.score {
+        result.skippedTies += 1
+        continue
+      }
+      if best.score - worst.score < minimumMargin {
+        result.skippedMargin += 1
+        continue
+      }
+      guard let prompt = best.row["prompt"]?.stringValue,
+        let chosen = best.row["completion"]?.stringValue,
+        let rejected = worst.row["completion"]?.stringValue
+      else {
+        throw ExampleError(
+          file: file, line: best.line, reason: "a candidate needs string `prompt` and `completion`")
+      }
+      func message(_ role: String, _ text: String) -> JSONValue {
+        .array([.object(["role": .string(role), "content": .string(text)])])
+      }
+      var pair: [String: JSONValue] =
+        conversational
+        ? [
+          "prompt": message("user", prompt), "chosen": message("assistant", chosen),
+          "rejected": message("assistant", rejected),
+        ]
+        : ["prompt": .string(prompt), "chosen": .string(chosen), "rejected": .string(rejected)]
+      pair["margin"] = .number(best.score - worst.score)
+      for column in ["query", "answer", "task"] { if let v = best.row[column] { pair[column] = v } }
+      result.pairs.append(pair)
+    }
+    return result
+  }
+
+  func score(_ row: [String: JSONValue], line: Int, file: String, rng: inout SeededGenerator)
+    throws(ExampleError) -> Double
+  {
+    switch ranking {
+    case .random:
+      return Double(rng.nextUniform())
+    case .column(let name):
+      switch row[name] {
+      case .number(let x)?: return x
+      case .bool(let b)?: return b ? 1 : 0
+      default:
+        throw ExampleError(file: file, line: line, reason: "no numeric `\(name)` column to rank by")
+      }
+    case .source(let name):
+      guard case .number(let x)? = row["scores"]?.objectValue?[name] else {
+        throw ExampleError(file: file, line: line, reason: "no score from source '\(name)'")
+      }
+      return x
+    }
+  }
+}
