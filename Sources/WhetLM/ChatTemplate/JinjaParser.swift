@@ -226,10 +226,7 @@ struct JinjaParser {
     }
     if isName("recursive") { throw unsupported("recursive for loop") }
     loopDepth += 1
-    let outer = soft
-    soft = false
-    let (body, end) = try parseBlockBody(["endfor", "else"], for: "for", at: location)
-    soft = outer
+    let (body, end) = try innerBody(["endfor", "else"], for: "for", at: location)
     loopDepth -= 1
     var otherwise: [JinjaNode] = []
     if end == "else" {
@@ -239,6 +236,19 @@ struct JinjaParser {
       JinjaForLoop(
         target: target, iterable: iterable, condition: condition, body: body,
         otherwise: otherwise, location: location))
+  }
+
+  /// A block body parsed in a frame of its own, as jinja2 compiles loop, macro, call, `with`,
+  /// `filter` and `set` bodies: not soft, whatever encloses it; macro and call bodies also
+  /// leave any enclosing loop (`break` there is an error).
+  private mutating func innerBody(
+    _ ends: [String], for tag: String, at location: JinjaSourceLocation, leavesLoop: Bool = false
+  ) throws(ChatTemplateError) -> (body: [JinjaNode], end: String) {
+    let (outerSoft, outerDepth) = (soft, loopDepth)
+    soft = false
+    if leavesLoop { loopDepth = 0 }
+    defer { (soft, loopDepth) = (outerSoft, outerDepth) }
+    return try parseBlockBody(ends, for: tag, at: location)
   }
 
   private mutating func parseIf() throws(ChatTemplateError) -> JinjaNode {
@@ -266,10 +276,7 @@ struct JinjaParser {
     if skipOp("=") { return .assign(target, try parseTuple(), location) }
     var filters: [JinjaFilterCall] = []
     while skipOp("|") { filters.append(try parseFilterCall()) }
-    let outer = soft
-    soft = false
-    let body = try parseBlockBody(["endset"], for: "set", at: location).body
-    soft = outer
+    let body = try innerBody(["endset"], for: "set", at: location).body
     return .assignBlock(target, filters, body, location)
   }
 
@@ -277,13 +284,7 @@ struct JinjaParser {
     let location = advance().location
     let name = try expectName()
     let parameters = try parseParameters()
-    let savedDepth = loopDepth
-    loopDepth = 0
-    let outer = soft
-    soft = false
-    let body = try parseBlockBody(["endmacro"], for: "macro", at: location).body
-    soft = outer
-    loopDepth = savedDepth
+    let body = try innerBody(["endmacro"], for: "macro", at: location, leavesLoop: true).body
     return .macro(JinjaMacro(name: name, parameters: parameters, body: body, location: location))
   }
 
@@ -296,13 +297,7 @@ struct JinjaParser {
     guard case .call = expression.kind else {
       throw syntaxError("expected a call expression after '{% call %}'")
     }
-    let savedDepth = loopDepth
-    loopDepth = 0
-    let outer = soft
-    soft = false
-    let body = try parseBlockBody(["endcall"], for: "call", at: location).body
-    soft = outer
-    loopDepth = savedDepth
+    let body = try innerBody(["endcall"], for: "call", at: location, leavesLoop: true).body
     return .callBlock(
       JinjaMacro(name: "caller", parameters: parameters, body: body, location: location),
       expression)
@@ -338,10 +333,7 @@ struct JinjaParser {
       try expectOp("=")
       bindings.append((target, try parseExpression()))
     }
-    let outer = soft
-    soft = false
-    let body = try parseBlockBody(["endwith"], for: "with", at: location).body
-    soft = outer
+    let body = try innerBody(["endwith"], for: "with", at: location).body
     return .with(bindings, body)
   }
 
@@ -349,10 +341,7 @@ struct JinjaParser {
     let location = advance().location
     var filters = [try parseFilterCall()]
     while skipOp("|") { filters.append(try parseFilterCall()) }
-    let outer = soft
-    soft = false
-    let body = try parseBlockBody(["endfilter"], for: "filter", at: location).body
-    soft = outer
+    let body = try innerBody(["endfilter"], for: "filter", at: location).body
     return .filterBlock(filters, body)
   }
 

@@ -260,41 +260,29 @@ public struct GGUFFile: @unchecked Sendable {
   }
 
   public func strings(_ key: String) throws -> [String] {
-    guard let a = try value(key).arrayValue else {
-      throw GGUFError.invalidMetadata(file: path, key: key, reason: "expected an array")
-    }
-    return try a.map { v in
-      guard let s = v.stringValue else {
-        throw GGUFError.invalidMetadata(
-          file: path, key: key, reason: "expected an array of strings")
-      }
-      return s
-    }
+    try array(key, of: "strings") { $0.stringValue }
   }
 
   public func floats(_ key: String) throws -> [Float] {
-    guard let a = try value(key).arrayValue else {
-      throw GGUFError.invalidMetadata(file: path, key: key, reason: "expected an array")
-    }
-    return try a.map { v in
-      guard let x = v.floatValue else {
-        throw GGUFError.invalidMetadata(
-          file: path, key: key, reason: "expected an array of numbers")
-      }
-      return x
-    }
+    try array(key, of: "numbers") { $0.floatValue }
   }
 
   public func ints(_ key: String) throws -> [Int] {
+    try array(key, of: "integers") { $0.intValue }
+  }
+
+  /// The array at `key`, every element converted by `element` (nil: the key's error).
+  private func array<T>(_ key: String, of kind: String, _ element: (GGUFValue) -> T?) throws -> [T]
+  {
     guard let a = try value(key).arrayValue else {
       throw GGUFError.invalidMetadata(file: path, key: key, reason: "expected an array")
     }
     return try a.map { v in
-      guard let n = v.intValue else {
+      guard let x = element(v) else {
         throw GGUFError.invalidMetadata(
-          file: path, key: key, reason: "expected an array of integers")
+          file: path, key: key, reason: "expected an array of \(kind)")
       }
-      return n
+      return x
     }
   }
 }

@@ -118,6 +118,7 @@ public final class Trainer<Example> {
     var step = 0
     var position = 0
     var lastCheckpoint: String? = nil
+    // `--resume` with no checkpoint yet starts the run afresh.
     if resume, let latest = latestCheckpoint() {
       let state = try Checkpoint.load(from: latest.url, into: parameters, optimizer: optimizer)
       guard state.step == latest.step else {
