@@ -9,7 +9,7 @@ import WhetTrain
 struct Train: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Train a model offline: supervised fine-tuning or DPO, LoRA or full.",
-    subcommands: [SFT.self, DPO.self])
+    subcommands: [SFT.self, DPO.self, CPO.self])
 
   /// Flags every offline trainer shares (transformers' TrainingArguments names).
   struct Common: ParsableArguments {
@@ -146,6 +146,37 @@ struct Train: ParsableCommand {
       let run = try common.run(defaultLearningRate: 5e-5)
       let (train, evaluation) = try common.rows()
       let summary = try run.dpo(
+        objective, train: train, evaluation: evaluation, resume: common.resume)
+      Train.report(summary)
+    }
+  }
+
+  struct CPO: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract:
+        "Reference-free preference optimisation: CPO (sigmoid, hinge, ipo) or SimPO (--loss-type simpo --cpo-alpha 0)."
+    )
+    @OptionGroup var common: Common
+    @Option(help: "β.") var beta: Float = 0.1
+    @Option(help: "sigmoid, hinge, ipo or simpo.") var lossType = "sigmoid"
+    @Option(help: "γ, SimPO's target margin.") var simpoGamma: Float = 0.5
+    @Option(help: "Weight of the NLL on the chosen completions (0 for pure SimPO).")
+    var cpoAlpha: Float = 1
+    @Option(help: "ε for the sigmoid and simpo losses.") var labelSmoothing: Float = 0
+
+    func run() throws {
+      var objective = CPOObjective()
+      guard let type = CPOObjective.LossType(rawValue: lossType) else {
+        throw ValidationError("unknown --loss-type '\(lossType)'")
+      }
+      objective.lossType = type
+      objective.beta = beta
+      objective.simpoGamma = simpoGamma
+      objective.cpoAlpha = cpoAlpha
+      objective.labelSmoothing = labelSmoothing
+      let run = try common.run(defaultLearningRate: 5e-5)
+      let (train, evaluation) = try common.rows()
+      let summary = try run.cpo(
         objective, train: train, evaluation: evaluation, resume: common.resume)
       Train.report(summary)
     }

@@ -144,4 +144,29 @@ import Testing
     #expect(bad.status != 0)
     #expect(bad.stderr.contains("lora-rnk"), "\(bad.stderr)")
   }
+
+  /// SimPO through `whet train cpo` trains (the loss falls) and writes its adapter.
+  @Test func simpoTrainsThroughTheCLI() throws {
+    let data = try Self.data()
+    let out = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "whet-simpo-\(UUID().uuidString)")
+    defer {
+      try? FileManager.default.removeItem(at: out)
+      try? FileManager.default.removeItem(at: data)
+    }
+    let run = try CLITests.whet([
+      "train", "cpo", "--model", Self.model, "--data", data.path, "--out", out.path,
+      "--loss-type", "simpo", "--cpo-alpha", "0", "--beta", "2", "--max-steps", "12",
+      "--batch-size", "4", "--learning-rate", "1e-2", "--lora-rank", "4",
+    ])
+    #expect(run.status == 0, "\(run.stderr)")
+    let lines = try Self.metrics(out)
+    #expect(lines.count == 12)
+    let first = try #require(lines.first?["loss"])
+    let last = try #require(lines.last?["loss"])
+    #expect(last < first, "loss \(first) → \(last)")
+    #expect(
+      FileManager.default.fileExists(
+        atPath: out.appendingPathComponent("adapter/adapter_model.safetensors").path))
+  }
 }

@@ -146,23 +146,65 @@ public struct OfflineRun {
       configuration: configuration, parameters: parameters, train: trainExamples,
       evaluation: evalExamples, directory: directory
     ) { batch in
-      let p = batch.count
-      let sums = PolicyLogProbs.sums(decoder, batch.map(\.chosen) + batch.map(\.rejected))
-      let logProbs = PreferenceLogProbs(
-        chosen: slice(sums, alongAxis: 0, 0..<p), rejected: slice(sums, alongAxis: 0, p..<(2 * p)),
-        referenceChosen: Tensor(shape: [p], scalars: batch.map(\.referenceChosen)),
-        referenceRejected: Tensor(shape: [p], scalars: batch.map(\.referenceRejected)),
-        chosenTokens: batch.map(\.chosen.trainedTokens),
-        rejectedTokens: batch.map(\.rejected.trainedTokens))
-      let (loss, metrics) = try objective.loss(logProbs)
-      let tokens = batch.reduce(0) { $0 + $1.chosen.tokens.count + $1.rejected.tokens.count }
+      let (loss, metrics) = try objective.loss(Self.pairLogProbs(decoder, batch))
       return MicroBatchResult(
-        loss: loss, metrics: Dictionary(uniqueKeysWithValues: metrics.named), tokens: tokens)
+        loss: loss, metrics: Dictionary(uniqueKeysWithValues: metrics.named),
+        tokens: Self.tokens(batch))
     }
     trainer.saveRandomState = save
     trainer.restoreRandomState = restore
     trainer.progress = progress
     return try finish(try trainer.run(resume: resume))
+  }
+
+  /// CPO or SimPO (``CPOObjective``): reference-free, so no reference pass.
+  public func cpo(
+    _ objective: CPOObjective, train: Rows, evaluation: Rows? = nil, resume: Bool = false
+  ) throws -> TrainingSummary {
+    let b = builder
+    func pairs(_ rows: Rows) throws -> [PreferenceExample] {
+      try rows.rows.map { entry in
+        let pair = try b.preference(entry.row, file: rows.file, line: entry.line)
+        return PreferenceExample(
+          chosen: pair.chosen, rejected: pair.rejected, referenceChosen: 0, referenceRejected: 0)
+      }
+    }
+    let trainExamples = try pairs(train)
+    let evalExamples = try evaluation.map(pairs) ?? []
+    let (parameters, save, restore) = trainable()
+    let decoder = model.decoder
+    let trainer = try Trainer(
+      configuration: configuration, parameters: parameters, train: trainExamples,
+      evaluation: evalExamples, directory: directory
+    ) { batch in
+      let (loss, metrics) = try objective.loss(Self.pairLogProbs(decoder, batch))
+      return MicroBatchResult(
+        loss: loss, metrics: Dictionary(uniqueKeysWithValues: metrics.named),
+        tokens: Self.tokens(batch))
+    }
+    trainer.saveRandomState = save
+    trainer.restoreRandomState = restore
+    trainer.progress = progress
+    return try finish(try trainer.run(resume: resume))
+  }
+
+  /// The policy's summed log-probs of a batch of pairs (chosen and rejected in one forward),
+  /// with the examples' reference log-probs.
+  static func pairLogProbs(_ decoder: TransformerDecoder, _ batch: [PreferenceExample])
+    -> PreferenceLogProbs
+  {
+    let p = batch.count
+    let sums = PolicyLogProbs.sums(decoder, batch.map(\.chosen) + batch.map(\.rejected))
+    return PreferenceLogProbs(
+      chosen: slice(sums, alongAxis: 0, 0..<p), rejected: slice(sums, alongAxis: 0, p..<(2 * p)),
+      referenceChosen: Tensor(shape: [p], scalars: batch.map(\.referenceChosen)),
+      referenceRejected: Tensor(shape: [p], scalars: batch.map(\.referenceRejected)),
+      chosenTokens: batch.map(\.chosen.trainedTokens),
+      rejectedTokens: batch.map(\.rejected.trainedTokens))
+  }
+
+  static func tokens(_ batch: [PreferenceExample]) -> Int {
+    batch.reduce(0) { $0 + $1.chosen.tokens.count + $1.rejected.tokens.count }
   }
 
   /// Summed log-probs of each pair's sequences under the model as it is now, in batches,
