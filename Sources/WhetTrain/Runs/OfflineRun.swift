@@ -88,38 +88,18 @@ public struct OfflineRun {
     -> TrainingSummary
   {
     let b = builder
-    let trainExamples = try train.rows.map { try b.sft($0.row, file: train.file, line: $0.line) }
-    let evalExamples =
-      try evaluation.map { rows in
-        try rows.rows.map { try b.sft($0.row, file: rows.file, line: $0.line) }
-      } ?? []
-    let (parameters, save, restore) = trainable()
+    func sequences(_ rows: Rows) throws -> [TokenizedSequence] {
+      try rows.rows.map { try b.sft($0.row, file: rows.file, line: $0.line) }
+    }
     let decoder = model.decoder
     let objective = SFTObjective()
-    let trainer = try Trainer(
-      configuration: configuration, parameters: parameters, train: trainExamples,
-      evaluation: evalExamples, directory: directory
-    ) { batch in
+    return try run(try sequences(train), try evaluation.map(sequences) ?? [], resume: resume) {
+      batch in
       let (logProbs, mask) = PolicyLogProbs.tokens(decoder, batch)
       let loss = try objective.loss(tokenLogProbs: logProbs, mask: mask)
       let tokens = batch.reduce(0) { $0 + $1.tokens.count }
       return MicroBatchResult(loss: loss, metrics: ["num_tokens": Float(tokens)], tokens: tokens)
     }
-    trainer.saveRandomState = save
-    trainer.restoreRandomState = restore
-    trainer.progress = progress
-    return try finish(try trainer.run(resume: resume))
-  }
-
-  /// Writes the trained adapter in PEFT's layout to `OUT/adapter` (LoRA runs); full
-  /// fine-tuning leaves its weights in the final checkpoint.
-  func finish(_ summary: TrainingSummary) throws -> TrainingSummary {
-    if let lora {
-      try PEFTAdapter.save(
-        model.decoder, configuration: lora, baseModel: model.path,
-        to: directory.appendingPathComponent("adapter"))
-    }
-    return summary
   }
 
   /// DPO (any ``DPOObjective``), with the reference log-probs computed once before training,
@@ -128,64 +108,69 @@ public struct OfflineRun {
     _ objective: DPOObjective, train: Rows, evaluation: Rows? = nil, resume: Bool = false
   ) throws -> TrainingSummary {
     try objective.validate()
-    let b = builder
-    func pairs(_ rows: Rows) throws -> [(TokenizedSequence, TokenizedSequence)] {
-      try rows.rows.map { entry in
-        let pair = try b.preference(entry.row, file: rows.file, line: entry.line)
-        return (pair.chosen, pair.rejected)
-      }
-    }
-    let trainPairs = try pairs(train)
-    let evalPairs = try evaluation.map(pairs) ?? []
+    let trainPairs = try tokenizedPairs(train)
+    let evalPairs = try evaluation.map(tokenizedPairs) ?? []
     progress("Reference log-probs of \(trainPairs.count + evalPairs.count) pairs…")
-    let trainExamples = referenceLogProbs(trainPairs)
-    let evalExamples = referenceLogProbs(evalPairs)
-    let (parameters, save, restore) = trainable()
     let decoder = model.decoder
-    let trainer = try Trainer(
-      configuration: configuration, parameters: parameters, train: trainExamples,
-      evaluation: evalExamples, directory: directory
+    return try run(
+      referenceLogProbs(trainPairs), referenceLogProbs(evalPairs), resume: resume
     ) { batch in
       let (loss, metrics) = try objective.loss(Self.pairLogProbs(decoder, batch))
       return MicroBatchResult(
         loss: loss, metrics: Dictionary(uniqueKeysWithValues: metrics.named),
         tokens: Self.tokens(batch))
     }
-    trainer.saveRandomState = save
-    trainer.restoreRandomState = restore
-    trainer.progress = progress
-    return try finish(try trainer.run(resume: resume))
   }
 
   /// CPO or SimPO (``CPOObjective``): reference-free, so no reference pass.
   public func cpo(
     _ objective: CPOObjective, train: Rows, evaluation: Rows? = nil, resume: Bool = false
   ) throws -> TrainingSummary {
-    let b = builder
-    func pairs(_ rows: Rows) throws -> [PreferenceExample] {
-      try rows.rows.map { entry in
-        let pair = try b.preference(entry.row, file: rows.file, line: entry.line)
-        return PreferenceExample(
-          chosen: pair.chosen, rejected: pair.rejected, referenceChosen: 0, referenceRejected: 0)
+    func examples(_ rows: Rows) throws -> [PreferenceExample] {
+      try tokenizedPairs(rows).map {
+        PreferenceExample(chosen: $0.0, rejected: $0.1, referenceChosen: 0, referenceRejected: 0)
       }
     }
-    let trainExamples = try pairs(train)
-    let evalExamples = try evaluation.map(pairs) ?? []
-    let (parameters, save, restore) = trainable()
     let decoder = model.decoder
-    let trainer = try Trainer(
-      configuration: configuration, parameters: parameters, train: trainExamples,
-      evaluation: evalExamples, directory: directory
-    ) { batch in
+    return try run(try examples(train), try evaluation.map(examples) ?? [], resume: resume) {
+      batch in
       let (loss, metrics) = try objective.loss(Self.pairLogProbs(decoder, batch))
       return MicroBatchResult(
         loss: loss, metrics: Dictionary(uniqueKeysWithValues: metrics.named),
         tokens: Self.tokens(batch))
     }
+  }
+
+  /// The chosen and rejected sequences of every preference row.
+  func tokenizedPairs(_ rows: Rows) throws -> [(TokenizedSequence, TokenizedSequence)] {
+    let b = builder
+    return try rows.rows.map { entry in
+      let pair = try b.preference(entry.row, file: rows.file, line: entry.line)
+      return (pair.chosen, pair.rejected)
+    }
+  }
+
+  /// Attaches the adapters (after the examples and any reference pass), runs the shared loop
+  /// over `train`, and writes the trained adapter in PEFT's layout to `OUT/adapter` (LoRA
+  /// runs; full fine-tuning leaves its weights in the final checkpoint).
+  func run<Example>(
+    _ train: [Example], _ evaluation: [Example], resume: Bool,
+    microBatch: @escaping ([Example]) throws -> MicroBatchResult
+  ) throws -> TrainingSummary {
+    let (parameters, save, restore) = trainable()
+    let trainer = try Trainer(
+      configuration: configuration, parameters: parameters, train: train, evaluation: evaluation,
+      directory: directory, microBatch: microBatch)
     trainer.saveRandomState = save
     trainer.restoreRandomState = restore
     trainer.progress = progress
-    return try finish(try trainer.run(resume: resume))
+    let summary = try trainer.run(resume: resume)
+    if let lora {
+      try PEFTAdapter.save(
+        model.decoder, configuration: lora, baseModel: model.path,
+        to: directory.appendingPathComponent("adapter"))
+    }
+    return summary
   }
 
   /// The policy's summed log-probs of a batch of pairs (chosen and rejected in one forward),

@@ -29,8 +29,7 @@ public enum PolicyLogProbs {
   public static func tokens(_ model: TransformerDecoder, _ sequences: [TokenizedSequence])
     -> (logProbs: Variable, mask: Tensor)
   {
-    let (tokens, targets, _) = padded(sequences)
-    let logProbs = model.targetLogProbs(tokens: tokens, targets: targets, batch: sequences.count)
+    let (logProbs, targets, _) = forward(model, sequences)
     return (logProbs, Tensor(shape: [targets.count], scalars: targets.map { $0 >= 0 ? 1 : 0 }))
   }
 
@@ -38,8 +37,15 @@ public enum PolicyLogProbs {
   public static func sums(_ model: TransformerDecoder, _ sequences: [TokenizedSequence])
     -> Variable
   {
+    let (logProbs, _, width) = forward(model, sequences)
+    return sum(reshape(logProbs, [sequences.count, width]), alongAxis: 1)
+  }
+
+  static func forward(_ model: TransformerDecoder, _ sequences: [TokenizedSequence])
+    -> (logProbs: Variable, targets: [Int], width: Int)
+  {
     let (tokens, targets, width) = padded(sequences)
     let logProbs = model.targetLogProbs(tokens: tokens, targets: targets, batch: sequences.count)
-    return sum(reshape(logProbs, [sequences.count, width]), alongAxis: 1)
+    return (logProbs, targets, width)
   }
 }

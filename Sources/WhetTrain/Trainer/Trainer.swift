@@ -53,6 +53,8 @@ public final class Trainer<Example> {
   /// Checkpoints kept on disk (the newest ones).
   public var checkpointsKept = 2
   let optimizer: AdamW
+  /// The order of the epoch last asked for, so each epoch is shuffled once.
+  private var cachedOrder: (epoch: Int, order: [Int])? = nil
 
   public init(
     configuration: TrainingConfiguration, parameters: [(name: String, variable: Variable)],
@@ -222,7 +224,8 @@ public final class Trainer<Example> {
   func examples(from position: Int) -> ([Example], Int) {
     let epoch = position / train.count
     let offset = position % train.count
-    let order = order(epoch: epoch)
+    if cachedOrder?.epoch != epoch { cachedOrder = (epoch, order(epoch: epoch)) }
+    let order = cachedOrder?.order ?? []
     let end = min(offset + examplesPerStep, train.count)
     return (order[offset..<end].map { train[$0] }, epoch * train.count + end)
   }
