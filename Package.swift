@@ -62,7 +62,10 @@ let package = Package(
     // Trainers: objectives as pure functions of log-probs, one loop for all of them.
     .target(
       name: "WhetTrain",
-      dependencies: ["WhetData", "WhetRewards", "WhetLM", "WhetNN", "WhetTensor"],
+      dependencies: [
+        "WhetData", "WhetRewards", "WhetLM", "WhetNN", "WhetTensor",
+        .product(name: "Crypto", package: "swift-crypto"),
+      ],
       swiftSettings: cpuFlags),
     // Seeded mutation fuzzing of the file readers (`make fuzz`; a smoke run in `make test`).
     .target(

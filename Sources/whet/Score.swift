@@ -19,13 +19,18 @@ struct ScoreCommand: AsyncParsableCommand {
     help: """
       A reward source (repeatable): a verifier (\(VerifierRegistry.validNames.joined(separator: ", "))), \
       a model score (logprob, mean-logprob, self-certainty, laser), answer agreement with the \
-      other candidates of the query (agreement), or a judge (judge:local, judge:local:yes, \
-      judge:http, judge:http:yes).
+      other candidates of the query (agreement), a judge (judge:local, judge:local:yes, \
+      judge:http, judge:http:yes), or a reward model or scorer (rm:DIR from `whet train rm`, \
+      or rm:FILE.safetensors, a head on --model).
       """)
   var sources: [String] = []
   @Option(help: "Model for model scores and local judges (default: the default model).") var model:
     String?
   @Option(help: "A LoRA adapter directory (PEFT layout) applied to --model.") var adapter: String?
+  @Flag(
+    inversion: .prefixedNo,
+    help: "Render prompts through the chat template for model scores and reward models.")
+  var chat = true
   @Option(help: "Base URL of an OpenAI-compatible endpoint for judge:http (…/v1).") var judgeURL:
     String?
   @Option(help: "Model name sent to the HTTP judge.") var judgeModel = "default"
@@ -129,7 +134,7 @@ struct ScoreCommand: AsyncParsableCommand {
     var sharedScorer: CompletionScorer?
     func scorer() throws -> CompletionScorer {
       if let sharedScorer { return sharedScorer }
-      let s = CompletionScorer(model: try loaded())
+      let s = CompletionScorer(model: try loaded(), chat: chat)
       sharedScorer = s
       return s
     }
@@ -166,6 +171,10 @@ struct ScoreCommand: AsyncParsableCommand {
         }
         return PointwiseJudge(
           name: name, backend: backend, prompt: template, range: bounds[0]...bounds[1])
+      case let name where name.hasPrefix("rm:"):
+        return try RewardModelSource.open(
+          String(name.dropFirst(3)), sharedModel: loaded,
+          baseModel: model ?? LanguageModel.defaultPath, chat: chat)
       default:
         let policy: SandboxIsolationPolicy =
           unisolated ? .disabled : requireIsolation ? .required : .preferred

@@ -5,11 +5,12 @@ import WhetLM
 import WhetNN
 import WhetTrain
 
-/// `whet train sft|dpo`: flags to an ``OfflineRun``.
+/// `whet train sft|rm|dpo|kto|cpo|orpo`: flags to an ``OfflineRun``.
 struct Train: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Train a model offline: supervised fine-tuning or DPO, LoRA or full.",
-    subcommands: [SFT.self, DPO.self, CPO.self])
+    abstract:
+      "Train a model offline: SFT, a reward model or scorer, DPO, KTO, CPO/SimPO or ORPO; LoRA or full.",
+    subcommands: [SFT.self, RM.self, DPO.self, KTO.self, CPO.self, ORPO.self])
 
   /// Flags every offline trainer shares (transformers' TrainingArguments names).
   struct Common: ParsableArguments {
@@ -182,6 +183,91 @@ struct Train: ParsableCommand {
     }
   }
 
+  struct RM: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract:
+        "A reward model (Bradley–Terry on prompt/chosen/rejected rows) or, with --score-column, a pointwise scorer; the head goes to OUT/score.safetensors (whet score --source rm:OUT)."
+    )
+    @OptionGroup var common: Common
+    @Option(help: "A column subtracted from the reward difference (TRL's margin).")
+    var marginColumn: String?
+    @Option(help: "Weight of the reward-centring term (Eisenstein et al. 2023).")
+    var centerRewardsCoefficient: Float?
+    @Option(
+      help:
+        "Train a pointwise scorer on this numeric column of prompt/completion rows instead (e.g. scores.weaver, or label)."
+    )
+    var scoreColumn: String?
+    @Option(help: "The pointwise loss: cross_entropy (targets in [0, 1]) or regression.")
+    var pointwiseLoss: PointwiseScoreObjective.Loss = .crossEntropy
+
+    func run() throws {
+      let run = try common.run(defaultLearningRate: 1e-4)
+      let (train, evaluation) = try common.rows()
+      let summary: TrainingSummary
+      if let scoreColumn {
+        guard marginColumn == nil, centerRewardsCoefficient == nil else {
+          throw ValidationError(
+            "--margin-column and --center-rewards-coefficient are for pairs, not --score-column")
+        }
+        summary = try run.pointwiseScorer(
+          PointwiseScoreObjective(pointwiseLoss), train: train, evaluation: evaluation,
+          scoreColumn: scoreColumn, resume: common.resume)
+      } else {
+        var objective = RewardModelObjective()
+        objective.centerRewardsCoefficient = centerRewardsCoefficient
+        summary = try run.rewardModel(
+          objective, train: train, evaluation: evaluation, marginColumn: marginColumn,
+          resume: common.resume)
+      }
+      Train.report(summary)
+    }
+  }
+
+  struct KTO: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract:
+        "Kahneman–Tversky optimisation on prompt/completion/label rows (or preference rows, unpaired)."
+    )
+    @OptionGroup var common: Common
+    @Option(help: "β.") var beta: Float = 0.1
+    @Option(help: "kto or apo_zero_unpaired.") var lossType: KTOObjective.LossType = .kto
+    @Option(help: "Weight of the desirable examples' loss.") var desirableWeight: Float = 1
+    @Option(help: "Weight of the undesirable examples' loss.") var undesirableWeight: Float = 1
+
+    func run() throws {
+      var objective = KTOObjective()
+      objective.beta = beta
+      objective.lossType = lossType
+      objective.desirableWeight = desirableWeight
+      objective.undesirableWeight = undesirableWeight
+      let run = try common.run(defaultLearningRate: 5e-5)
+      let (train, evaluation) = try common.rows()
+      let summary = try run.kto(
+        objective, train: train, evaluation: evaluation, resume: common.resume)
+      Train.report(summary)
+    }
+  }
+
+  struct ORPO: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract:
+        "Odds-ratio preference optimisation (reference-free) on prompt/chosen/rejected rows."
+    )
+    @OptionGroup var common: Common
+    @Option(help: "λ, the weight of the odds-ratio term.") var beta: Float = 0.1
+
+    func run() throws {
+      var objective = ORPOObjective()
+      objective.beta = beta
+      let run = try common.run(defaultLearningRate: 8e-6)
+      let (train, evaluation) = try common.rows()
+      let summary = try run.orpo(
+        objective, train: train, evaluation: evaluation, resume: common.resume)
+      Train.report(summary)
+    }
+  }
+
   static func report(_ summary: TrainingSummary) {
     var line = "Trained \(summary.steps) steps"
     if let loss = summary.finalLoss { line += String(format: ", final loss %.4f", loss) }
@@ -193,3 +279,5 @@ struct Train: ParsableCommand {
 }
 
 extension TrainingConfiguration.ScheduleKind: ExpressibleByArgument {}
+extension KTOObjective.LossType: ExpressibleByArgument {}
+extension PointwiseScoreObjective.Loss: ExpressibleByArgument {}

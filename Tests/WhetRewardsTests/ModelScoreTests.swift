@@ -125,19 +125,24 @@ import WhetTensor
     let laser = try await LastTokenRewardSource(scorer: scorer, token: end, beta: 2, offset: -1)
       .score([item])
     #expect(abs((laser[0].value ?? .nan) - 2 * (Double(expected) + 1)) < 4e-3)
-    // A head that reads hidden unit 3 of the last token: r = h[3] + 0.5.
+    // A head that reads hidden unit 3 of the last token of the rendered conversation.
     let c = lm.decoder.config.hiddenSize
     var w = Tensor.zeros([c])
     w[flat: 3] = 1
     let head = FileManager.default.temporaryDirectory.appendingPathComponent(
       "head-\(UUID().uuidString).safetensors")
     defer { try? FileManager.default.removeItem(at: head) }
-    try SafetensorsFile.write(
-      [("score.weight", w.reshaped([1, c])), ("score.bias", Tensor(shape: [1], scalars: [0.5]))],
-      to: head)
-    let r = try await RewardModelSource(scorer: scorer, headFile: head).score([item])
-    let hidden = lm.decoder.hiddenStates(tokens: t.prompt + t.completion, batch: 1).value
-    let expectedR = Double(hidden[t.prompt.count + t.completion.count - 1, 3]) + 0.5
+    try SafetensorsFile.write([("score.weight", w.reshaped([1, c]))], to: head)
+    let r = try await RewardModelSource(model: lm, headFile: head).score([item])
+    let conversation = try lm.renderChat(
+      [
+        ChatMessage(role: "user", content: item.prompt),
+        ChatMessage(role: "assistant", content: item.completion),
+      ], addGenerationPrompt: false)
+    let ids = lm.tokenizer.encode(conversation, addSpecialTokens: false)
+    #expect(ids.suffix(2) == [end, lm.tokenizer.encode("\n", addSpecialTokens: false)[0]])
+    let hidden = lm.decoder.hiddenStates(tokens: ids, batch: 1).value
+    let expectedR = Double(hidden[ids.count - 1, 3])
     #expect(abs((r[0].value ?? .nan) - expectedR) < 1e-5)
   }
 }

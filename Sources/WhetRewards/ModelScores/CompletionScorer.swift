@@ -28,13 +28,11 @@ public struct CompletionStatistics: Sendable, Equatable {
 /// A model-based score could not be computed.
 public enum ScoringError: Error, CustomStringConvertible, Equatable {
   case emptyPrompt
-  case missingHead(file: String, reason: String)
 
   public var description: String {
     switch self {
     case .emptyPrompt:
       return "the prompt has no tokens, so the first completion token cannot be scored"
-    case .missingHead(let f, let r): return "\(f): no reward head: \(r)"
     }
   }
 }

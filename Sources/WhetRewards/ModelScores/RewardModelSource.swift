@@ -3,52 +3,81 @@ import WhetLM
 import WhetNN
 import WhetTensor
 
-/// A Bradley–Terry reward model: a scalar head `r = w·h + b` on the final hidden state of the
-/// last token of prompt + completion (Ouyang et al. 2022; TRL's `RewardTrainer` layout).
+/// A Bradley–Terry reward model: a scalar head `r = w·h` on the final hidden state of the
+/// last token of prompt + completion (Ouyang et al. 2022; TRL's `RewardTrainer` layout), what
+/// `whet train rm` writes.
 ///
-/// The head is read from safetensors as `score.weight` `[1, C]` (and `score.bias` `[1]` if
-/// present), the names of transformers' `…ForSequenceClassification`.
+/// Each candidate is tokenized as the trainers tokenize it
+/// (``TextEncoder/promptCompletion(prompt:completion:chat:)``: through the chat template as a
+/// user turn and the assistant's reply, end-of-turn included), so the head reads the position
+/// it was trained on.
 public struct RewardModelSource: RewardSource, @unchecked Sendable {
   /// Only the prompt and the completion.
   public var columnsRead: Set<String> { [] }
-  public let scorer: CompletionScorer
-  public let weight: Tensor
-  public let bias: Float
-  public var name: String { "reward-model" }
+  public let model: LanguageModel
+  public let head: ScalarHead
+  public var chat: Bool
+  public var name: String
 
-  public init(scorer: CompletionScorer, weight: Tensor, bias: Float = 0) {
-    self.scorer = scorer
-    self.weight = weight
-    self.bias = bias
+  public init(model: LanguageModel, head: ScalarHead, chat: Bool = true, name: String = "rm") {
+    self.model = model
+    self.head = head
+    self.chat = chat
+    self.name = name
   }
 
-  /// Loads the head from a safetensors file.
-  public init(scorer: CompletionScorer, headFile url: URL) throws {
-    let file = try SafetensorsFile(contentsOf: url)
-    guard file.entries["score.weight"] != nil else {
-      throw ScoringError.missingHead(file: url.path, reason: "no tensor 'score.weight'")
-    }
-    let w = try file.tensor("score.weight")
-    let c = scorer.model.decoder.config.hiddenSize
-    guard w.count == c else {
-      throw ScoringError.missingHead(
-        file: url.path, reason: "score.weight has shape \(w.shape), expected [1, \(c)]")
-    }
-    let b = file.entries["score.bias"] != nil ? try file.tensor("score.bias").scalars.first ?? 0 : 0
-    self.init(scorer: scorer, weight: w.reshaped([c]), bias: b)
+  /// The head in `url` (`score.weight`) on `model`.
+  public init(model: LanguageModel, headFile url: URL, chat: Bool = true, name: String = "rm")
+    throws
+  {
+    self.init(
+      model: model,
+      head: try ScalarHead(contentsOf: url, hiddenSize: model.decoder.config.hiddenSize),
+      chat: chat, name: name)
   }
 
   public func score(_ items: [ScoringItem]) async throws -> [Score] {
-    let decoder = scorer.model.decoder
+    let decoder = model.decoder
     return try items.map { item in
-      let t = try scorer.tokens(prompt: item.prompt, completion: item.completion)
+      let t = try model.text.promptCompletion(
+        prompt: item.prompt, completion: item.completion, chat: chat)
       let ids = t.prompt + t.completion
-      let hidden = decoder.hiddenStates(tokens: ids, batch: 1).value
-      let last = hidden.slice(alongAxis: 0, (ids.count - 1)..<ids.count)
-      let r = last.withUnsafeBufferPointer { h in
-        weight.withUnsafeBufferPointer { w in dotProduct(h.baseAddress!, w.baseAddress!, w.count) }
-      }
-      return .value(Double(r + bias))
+      let hidden = decoder.hiddenStates(tokens: ids, batch: 1)
+      return .value(Double(head(hidden, width: ids.count, positions: [ids.count - 1]).value.item))
     }
+  }
+}
+
+extension RewardModelSource {
+  /// `rm:PATH`: a head file (`score.weight`) on `sharedModel`, or a `whet train rm` run
+  /// directory: its `score.safetensors` on its `model/` (full fine-tuning), else on
+  /// `baseModel` with its `adapter/` (LoRA) loaded into a copy of its own.
+  public static func open(
+    _ path: String, sharedModel: () throws -> LanguageModel, baseModel: String, chat: Bool = true
+  ) throws -> RewardModelSource {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+      throw ModelLoadError.notFound(path: path)
+    }
+    let name = "rm:\(path)"
+    let url = URL(fileURLWithPath: path)
+    guard isDirectory.boolValue else {
+      return try RewardModelSource(model: try sharedModel(), headFile: url, chat: chat, name: name)
+    }
+    let head = url.appendingPathComponent("score.safetensors")
+    guard FileManager.default.fileExists(atPath: head.path) else {
+      throw ModelLoadError.missingFile(directory: path, file: "score.safetensors")
+    }
+    let full = url.appendingPathComponent("model")
+    if FileManager.default.fileExists(atPath: full.appendingPathComponent("config.json").path) {
+      return try RewardModelSource(
+        model: try LanguageModel.load(full.path), headFile: head, chat: chat, name: name)
+    }
+    let model = try LanguageModel.load(baseModel)
+    let adapter = url.appendingPathComponent("adapter")
+    if FileManager.default.fileExists(atPath: adapter.path) {
+      try PEFTAdapter.load(adapter, into: model.decoder)
+    }
+    return try RewardModelSource(model: model, headFile: head, chat: chat, name: name)
   }
 }

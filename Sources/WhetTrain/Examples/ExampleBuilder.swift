@@ -61,19 +61,83 @@ public struct ExampleBuilder {
     guard case .preference(let prompt, let chosen, let rejected) = row.content else {
       throw fail("a preference objective needs `chosen` and `rejected`, not \(row.format)")
     }
-    let resolvedPrompt: DatasetText
-    var chosenPart = chosen
-    var rejectedPart = rejected
-    if let prompt {
-      resolvedPrompt = prompt
-    } else {
-      (resolvedPrompt, chosenPart, rejectedPart) = try Self.implicitPrompt(chosen, rejected, fail)
-    }
-    let (p, c) = try split(prompt: resolvedPrompt, completion: chosenPart, fail)
-    let (_, r) = try split(prompt: resolvedPrompt, completion: rejectedPart, fail)
+    let (p, c, r) = try preferenceIDs(prompt, chosen, rejected, fail)
     return (
       try truncated(prompt: p, completion: c, fail), try truncated(prompt: p, completion: r, fail)
     )
+  }
+
+  /// Prompt, chosen and rejected ids (an implicit prompt split off first).
+  func preferenceIDs(
+    _ prompt: DatasetText?, _ chosen: DatasetText, _ rejected: DatasetText,
+    _ fail: (String) -> ExampleError
+  ) throws(ExampleError) -> ([Int], [Int], [Int]) {
+    var chosenPart = chosen
+    var rejectedPart = rejected
+    let resolved: DatasetText
+    if let prompt {
+      resolved = prompt
+    } else {
+      (resolved, chosenPart, rejectedPart) = try Self.implicitPrompt(chosen, rejected, fail)
+    }
+    let (p, c) = try split(prompt: resolved, completion: chosenPart, fail)
+    let (_, r) = try split(prompt: resolved, completion: rejectedPart, fail)
+    return (p, c, r)
+  }
+
+  /// The labelled examples of a row for KTO: a `prompt`/`completion`/`label` row gives one;
+  /// a preference row gives two, chosen desirable and rejected undesirable (TRL's
+  /// `unpair_preference_dataset`). Prompt and completion ids are kept apart, so the KL
+  /// estimate can pair a prompt with another row's completion.
+  public func unpaired(_ row: DatasetRow, file: String, line: Int) throws(ExampleError) -> [(
+    prompt: [Int], completion: [Int], desirable: Bool
+  )] {
+    func fail(_ reason: String) -> ExampleError {
+      ExampleError(file: file, line: line, reason: reason)
+    }
+    switch row.content {
+    case .unpairedPreference(let prompt, let completion, let label):
+      let (p, c) = try split(prompt: prompt, completion: completion, fail)
+      return [(p, c, label)]
+    case .preference(let prompt, let chosen, let rejected):
+      let (p, c, r) = try preferenceIDs(prompt, chosen, rejected, fail)
+      return [(p, c, true), (p, r, false)]
+    default:
+      throw fail(
+        "KTO needs `prompt`/`completion`/`label` or `prompt`/`chosen`/`rejected` rows, not \(row.format)"
+      )
+    }
+  }
+
+  /// A prompt and a completion, truncated as every other sequence is (the documented policy
+  /// above).
+  public func sequence(prompt: [Int], completion: [Int], file: String, line: Int)
+    throws(ExampleError) -> TokenizedSequence
+  {
+    try truncated(prompt: prompt, completion: completion) {
+      ExampleError(file: file, line: line, reason: $0)
+    }
+  }
+
+  /// A numeric column of a row: a top-level field, or a dotted path into objects such as
+  /// `scores.weaver` (what `whet score` and `whet select` write); a boolean reads as 0 or 1.
+  public static func number(_ row: DatasetRow, column: String, file: String, line: Int)
+    throws(ExampleError) -> Float
+  {
+    let path = column.split(separator: ".").map(String.init)
+    var value: JSONValue? = path.first.flatMap { row.extras[$0] ?? row.content.fields[$0] }
+    for key in path.dropFirst() {
+      guard case .object(let object)? = value else { value = nil; break }
+      value = object[key]
+    }
+    switch value {
+    case .number(let n)? where n.isFinite: return Float(n)
+    case .bool(let b)?: return b ? 1 : 0
+    case nil: throw ExampleError(file: file, line: line, reason: "no `\(column)` column")
+    default:
+      throw ExampleError(
+        file: file, line: line, reason: "`\(column)` is not a finite number")
+    }
   }
 
   static func implicitPrompt(
@@ -99,37 +163,17 @@ public struct ExampleBuilder {
     }
   }
 
-  /// Prompt and completion token ids.
+  /// Prompt and completion token ids (``TextEncoder/promptCompletion(prompt:completion:)``).
   func split(prompt: DatasetText, completion: DatasetText, _ fail: (String) -> ExampleError)
     throws(ExampleError) -> ([Int], [Int])
   {
-    let tokenizer = encoder.tokenizer
     switch (prompt, completion) {
     case (.text(let p), .text(let c)):
-      var completionIDs = tokenizer.encode(c, addSpecialTokens: false)
-      if let eos { completionIDs.append(eos) }
-      return (tokenizer.encode(p, addSpecialTokens: true), completionIDs)
+      return encoder.promptCompletion(prompt: p, completion: c)
     case (.messages(let p), .messages(let c)):
-      let promptText: String
-      let fullText: String
-      do {
-        promptText = try encoder.renderChat(p, addGenerationPrompt: true)
-        fullText = try encoder.renderChat(p + c, addGenerationPrompt: false)
-      } catch {
-        throw fail("the chat template failed: \(error)")
+      do { return try encoder.promptCompletion(prompt: p, completion: c) } catch {
+        throw fail(error.description)
       }
-      guard fullText.hasPrefix(promptText) else {
-        throw fail(
-          "the chat template's rendering of prompt and completion does not start with its rendering of the prompt"
-        )
-      }
-      let promptIDs = tokenizer.encode(promptText, addSpecialTokens: false)
-      let fullIDs = tokenizer.encode(fullText, addSpecialTokens: false)
-      if fullIDs.starts(with: promptIDs) {
-        return (promptIDs, Array(fullIDs[promptIDs.count...]))
-      }
-      let rest = String(fullText.dropFirst(promptText.count))
-      return (promptIDs, tokenizer.encode(rest, addSpecialTokens: false))
     default:
       throw fail("prompt and completion must both be text or both messages")
     }

@@ -14,6 +14,8 @@ public struct OfflineRun {
   public var maxLength: Int? = 1024
   public var maxPromptLength: Int? = 512
   public var assistantOnlyLoss = false
+  /// Where reference log-probs are cached across runs (nil: not cached).
+  public var referenceCache: URL? = ReferenceLogProbCache.defaultDirectory
   public var directory: URL
   public var progress: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
 
@@ -108,13 +110,10 @@ public struct OfflineRun {
     _ objective: DPOObjective, train: Rows, evaluation: Rows? = nil, resume: Bool = false
   ) throws -> TrainingSummary {
     try objective.validate()
-    let trainPairs = try tokenizedPairs(train)
-    let evalPairs = try evaluation.map(tokenizedPairs) ?? []
-    progress("Reference log-probs of \(trainPairs.count + evalPairs.count) pairs…")
+    let trainPairs = try referenceLogProbs(try tokenizedPairs(train))
+    let evalPairs = try referenceLogProbs(try evaluation.map(tokenizedPairs) ?? [])
     let decoder = model.decoder
-    return try run(
-      referenceLogProbs(trainPairs), referenceLogProbs(evalPairs), resume: resume
-    ) { batch in
+    return try run(trainPairs, evalPairs, resume: resume) { batch in
       let (loss, metrics) = try objective.loss(Self.pairLogProbs(decoder, batch))
       return MicroBatchResult(
         loss: loss, metrics: Dictionary(uniqueKeysWithValues: metrics.named),
@@ -153,13 +152,16 @@ public struct OfflineRun {
   /// Attaches the adapters (after the examples and any reference pass), runs the shared loop
   /// over `train`, and writes the trained adapter in PEFT's layout to `OUT/adapter` (LoRA
   /// runs; full fine-tuning leaves its weights in the final checkpoint).
+  /// `extra` are trained too (a reward model's head), saved in the checkpoints with the rest.
   func run<Example>(
     _ train: [Example], _ evaluation: [Example], resume: Bool,
+    extra: [(name: String, variable: Variable)] = [],
     microBatch: @escaping ([Example]) throws -> MicroBatchResult
   ) throws -> TrainingSummary {
     let (parameters, save, restore) = trainable()
     let trainer = try Trainer(
-      configuration: configuration, parameters: parameters, train: train, evaluation: evaluation,
+      configuration: configuration, parameters: parameters + extra, train: train,
+      evaluation: evaluation,
       directory: directory, microBatch: microBatch)
     trainer.saveRandomState = save
     trainer.restoreRandomState = restore
@@ -192,21 +194,39 @@ public struct OfflineRun {
     batch.reduce(0) { $0 + $1.chosen.tokens.count + $1.rejected.tokens.count }
   }
 
-  /// Summed log-probs of each pair's sequences under the model as it is now, in batches,
-  /// without gradients.
-  func referenceLogProbs(_ pairs: [(TokenizedSequence, TokenizedSequence)]) -> [PreferenceExample] {
-    var out: [PreferenceExample] = []
-    let size = max(configuration.batchSize, 1)
-    for start in stride(from: 0, to: pairs.count, by: size) {
-      let chunk = pairs[start..<min(start + size, pairs.count)]
-      let sums = PolicyLogProbs.sums(model.decoder, chunk.map(\.0) + chunk.map(\.1)).value
-      for (k, pair) in chunk.enumerated() {
-        out.append(
-          PreferenceExample(
-            chosen: pair.0, rejected: pair.1, referenceChosen: sums[flat: k],
-            referenceRejected: sums[flat: chunk.count + k]))
-      }
+  /// Each pair with its reference log-probs (``referenceSums(_:)``).
+  func referenceLogProbs(_ pairs: [(TokenizedSequence, TokenizedSequence)]) throws
+    -> [PreferenceExample]
+  {
+    let sums = try referenceSums(pairs.flatMap { [$0.0, $0.1] })
+    return pairs.enumerated().map { k, pair in
+      PreferenceExample(
+        chosen: pair.0, rejected: pair.1, referenceChosen: sums[2 * k],
+        referenceRejected: sums[2 * k + 1])
     }
+  }
+
+  /// Summed log-probs of `sequences` under the model as it is now (the reference: before
+  /// adapters are attached), in batches, without gradients; read from ``referenceCache`` when
+  /// the same model file, sequences and settings were seen before, and written there if not.
+  func referenceSums(_ sequences: [TokenizedSequence]) throws -> [Float] {
+    guard !sequences.isEmpty else { return [] }
+    let cache = referenceCache.map { ReferenceLogProbCache(directory: $0) }
+    let key = ReferenceLogProbCache.key(modelPath: model.path, sequences: sequences)
+    if let cached = cache?.read(key: key, count: sequences.count) {
+      progress(
+        "Reference log-probs of \(sequences.count) sequences from the cache (\(key.prefix(12)))")
+      return cached
+    }
+    progress("Reference log-probs of \(sequences.count) sequences…")
+    var out: [Float] = []
+    out.reserveCapacity(sequences.count)
+    let size = max(2 * configuration.batchSize, 1)
+    for start in stride(from: 0, to: sequences.count, by: size) {
+      let chunk = Array(sequences[start..<min(start + size, sequences.count)])
+      out += PolicyLogProbs.sums(model.decoder, chunk).value.scalars
+    }
+    try cache?.write(out, key: key)
     return out
   }
 }
