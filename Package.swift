@@ -111,8 +111,12 @@ let package = Package(
       name: "WhetEvalTests", dependencies: ["WhetEval", "WhetRewards", "TestSupport"],
       swiftSettings: cpuFlags),
     .testTarget(
-      name: "WhetCLITests", dependencies: ["whet", "WhetLM", "TestSupport"], swiftSettings: cpuFlags
-    ),
+      name: "WhetCLITests",
+      dependencies: [
+        "whet", "WhetLM", "WhetNN", "WhetTensor", "TestSupport",
+        .product(name: "Crypto", package: "swift-crypto"),
+      ],
+      exclude: ["Fixtures"], swiftSettings: cpuFlags),
     .testTarget(
       name: "WhetFuzzTests", dependencies: ["WhetFuzz", "TestSupport"], swiftSettings: cpuFlags),
     .testTarget(

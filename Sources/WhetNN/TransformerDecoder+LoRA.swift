@@ -33,6 +33,20 @@ extension TransformerDecoder {
     namedParameters.filter { $0.name.contains(".lora_") }
   }
 
+  /// Folds every adapter into its base weight, `W ← W + scale·B·A` (PEFT's
+  /// `merge_and_unload`), and detaches it: the plain model then computes what base + adapter
+  /// computed. Packed quantized copies of the old weights (``PackedWeights``) no longer match
+  /// and must not be used afterwards.
+  public func mergeLoRA() {
+    for (_, layer) in projections {
+      guard let adapter = layer.adapter else { continue }
+      var delta = Tensor.matmul(adapter.b.value, adapter.a.value)
+      delta.scale(by: adapter.scale)
+      layer.weight.value = layer.weight.value.zipMap(delta, +)
+      layer.adapter = nil
+    }
+  }
+
   /// Detaches all adapters.
   public func removeLoRA() {
     for (_, layer) in projections { layer.adapter = nil }

@@ -110,9 +110,29 @@ import Testing
       .count
     #expect(Double(right) / 24 >= accuracy - 0.01, "whet score ranks \(right)/24 pairs right")
 
+    // A scorer fine-tuned in full: its model directory and head score the rows it learnt.
     let scorer = try Self.trains(
       ["rm"], data: scoredFile,
-      extra: ["--score-column", "scores.w", "--pointwise-loss", "regression", "--max-steps", "12"])
-    try? FileManager.default.removeItem(at: scorer.out)
+      extra: [
+        "--score-column", "scores.w", "--pointwise-loss", "regression", "--max-steps", "12",
+        "--full", "--learning-rate", "3e-3",
+      ])
+    defer { try? FileManager.default.removeItem(at: scorer.out) }
+    #expect(
+      FileManager.default.fileExists(
+        atPath: scorer.out.appendingPathComponent("model/model.safetensors").path))
+    let rescored = try CLITests.whet([
+      "score", "--model", Self.model, "--data", scoredFile.path, "--source",
+      "rm:\(scorer.out.path)", "--no-chat",
+    ])
+    #expect(rescored.status == 0, "\(rescored.stderr)")
+    let values = try rescored.stdout.split(separator: "\n").map { line -> Double in
+      let object = try #require(
+        try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+      return try #require((object["scores"] as? [String: Double])?["rm:\(scorer.out.path)"])
+    }
+    let even = stride(from: 0, to: 16, by: 2).map { values[$0] }
+    let odd = stride(from: 1, to: 16, by: 2).map { values[$0] }
+    #expect(even.min()! > odd.max()!, "even \(even) odd \(odd)")
   }
 }

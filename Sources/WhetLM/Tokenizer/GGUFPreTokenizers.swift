@@ -29,7 +29,7 @@ enum GGUFPreTokenizers {
     "[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|[^\r\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+[\r\n]*|\\s*[\r\n]+|\\s+(?!\\S)|\\s+",
   ]
 
-  static let gpt2Names: Set = ["default", "gpt2", "smollm", "starcoder", "command-r"]
+  static let gpt2Names: Set = ["default", "gpt2", "gpt-2", "smollm", "starcoder", "command-r"]
   static let llama3Names: Set = [
     "llama-bpe", "llama3", "llama-v3", "smaug-bpe", "dbrx", "falcon3",
   ]

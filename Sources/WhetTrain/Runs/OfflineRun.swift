@@ -151,7 +151,7 @@ public struct OfflineRun {
 
   /// Attaches the adapters (after the examples and any reference pass), runs the shared loop
   /// over `train`, and writes the trained adapter in PEFT's layout to `OUT/adapter` (LoRA
-  /// runs; full fine-tuning leaves its weights in the final checkpoint).
+  /// runs) or the whole model as a Hugging Face directory to `OUT/model` (full fine-tuning).
   /// `extra` are trained too (a reward model's head), saved in the checkpoints with the rest.
   func run<Example>(
     _ train: [Example], _ evaluation: [Example], resume: Bool,
@@ -171,6 +171,8 @@ public struct OfflineRun {
       try PEFTAdapter.save(
         model.decoder, configuration: lora, baseModel: model.path,
         to: directory.appendingPathComponent("adapter"))
+    } else {
+      try HFExport.write(model, to: directory.appendingPathComponent("model"))
     }
     return summary
   }

@@ -1,0 +1,71 @@
+import Foundation
+import WhetNN
+import WhetTensor
+
+/// Writes a model as a GGUF file llama.cpp loads: the source GGUF's metadata (architecture,
+/// hyperparameters, tokenizer, chat template) with `general.file_type` set, and the decoder's
+/// current weights under llama.cpp's names, Q/K rows permuted back to llama.cpp's interleaved
+/// layout for the Llama architecture. Matrices are written as `type` (F32, F16 or Q8_0);
+/// vectors (norms, biases) stay F32, as llama.cpp's converter keeps them.
+///
+/// The source must be a GGUF file (its metadata is what llama.cpp reads); a Hugging Face
+/// source is exported with ``HFExport`` and converted by llama.cpp's `convert_hf_to_gguf.py`.
+public enum GGUFExport {
+  /// llama.cpp's `llama_ftype` of a file whose matrices are all `type`.
+  static func fileType(_ type: GGMLType) -> UInt32 {
+    switch type {
+    case .f16: return 1
+    case .q8_0: return 7
+    default: return 0
+    }
+  }
+
+  public static func write(_ model: LanguageModel, type: GGMLType, to url: URL) throws {
+    guard GGMLEncoding.exportTypes.contains(type) else {
+      throw ExportError.unsupported(
+        "GGUF type \(type.name) (written: \(GGMLEncoding.exportTypes.map(\.name).joined(separator: ", ")))"
+      )
+    }
+    let source = URL(fileURLWithPath: model.path)
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: source.path, isDirectory: &isDirectory),
+      !isDirectory.boolValue
+    else {
+      throw ExportError.unsupported(
+        "GGUF export needs a GGUF source model for its metadata; export the Hugging Face directory and convert it with llama.cpp's convert_hf_to_gguf.py"
+      )
+    }
+    let decoder = model.decoder
+    guard decoder.adapterParameters.isEmpty else {
+      throw ExportError.unsupported("adapters are attached; merge them first (mergeLoRA)")
+    }
+    let file = try GGUFFile(contentsOf: source)
+    let config = decoder.config
+    let arch = try file.string("general.architecture")
+    let permuted = arch == "llama" || arch == "mistral"
+    var writer = GGUFWriter()
+    for key in file.metadataKeys where key != "general.alignment" {
+      if let value = file.metadata[key] { writer.setMetadata(key, value) }
+    }
+    writer.setMetadata("general.file_type", .uint32(fileType(type)))
+    for (name, variable) in decoder.namedParameters {
+      guard let ggufName = WeightNames.gguf(fromHF: name, family: config.family) else {
+        throw ExportError.unsupported("parameter \(name) has no GGUF name")
+      }
+      var t = variable.value
+      if permuted, name.hasSuffix("self_attn.q_proj.weight") {
+        t = RotaryPermutation.toGGUF(t, heads: config.heads)
+      } else if permuted, name.hasSuffix("self_attn.k_proj.weight") {
+        t = RotaryPermutation.toGGUF(t, heads: config.kvHeads)
+      }
+      // Rows that do not divide into Q8_0 blocks stay F32.
+      let tensorType = t.shape.count == 2 && (type != .q8_0 || t.shape[1] % 32 == 0) ? type : .f32
+      writer.addTensor(
+        ggufName, type: tensorType, shape: t.shape, bytes: GGMLEncoding.encode(t, as: tensorType))
+    }
+    if case .divisors(let divisors) = config.ropeScaling {
+      writer.addTensor("rope_freqs.weight", Tensor(shape: [divisors.count], scalars: divisors))
+    }
+    try writer.write(to: url)
+  }
+}
