@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WhetData
+import WhetEval
 import WhetLM
 import WhetNN
 import WhetTrain
@@ -42,7 +43,11 @@ struct Train: ParsableCommand {
     @Option(help: "Longest prompt + completion, in tokens (the completion's tail is cut).")
     var maxLength = 1024
     @Option(help: "Longest prompt, in tokens (its start is cut).") var maxPromptLength = 512
+    @Flag(help: "Batch examples of similar length together (less padding).") var groupByLength =
+      false
     @Flag(help: "Fine-tune every weight instead of LoRA adapters.") var full = false
+    @Flag(help: "Leave out and count malformed or unusable rows instead of stopping at the first.")
+    var skipBadRows = false
     @Option(help: "LoRA rank.") var loraRank = 16
     @Option(help: "LoRA alpha (the update is scaled by alpha/rank).") var loraAlpha: Float = 32
     @Option(help: "LoRA dropout.") var loraDropout: Float = 0.05
@@ -68,10 +73,12 @@ struct Train: ParsableCommand {
       c.logEvery = loggingSteps
       c.saveEvery = saveSteps
       c.evalEvery = evalSteps
+      c.groupByLength = groupByLength
       try c.validate()
       run.configuration = c
       run.maxLength = maxLength
       run.maxPromptLength = maxPromptLength
+      run.skipBadRows = skipBadRows
       if !full {
         let targets = Set(loraTargets.split(separator: ",").map { String($0) })
         let known = Set([
@@ -90,8 +97,10 @@ struct Train: ParsableCommand {
 
     func rows() throws -> (OfflineRun.Rows, OfflineRun.Rows?) {
       (
-        try OfflineRun.Rows.load(URL(fileURLWithPath: data)),
-        try evalData.map { try OfflineRun.Rows.load(URL(fileURLWithPath: $0)) }
+        try OfflineRun.Rows.load(URL(fileURLWithPath: data), skipBadRows: skipBadRows),
+        try evalData.map {
+          try OfflineRun.Rows.load(URL(fileURLWithPath: $0), skipBadRows: skipBadRows)
+        }
       )
     }
   }
@@ -102,13 +111,19 @@ struct Train: ParsableCommand {
     @OptionGroup var common: Common
     @Flag(help: "For messages rows, train on the assistant turns only.") var assistantOnlyLoss =
       false
+    @Flag(
+      help:
+        "Pack sequences into rows of --max-length tokens (TRL's wrapped packing: no padding; attention crosses example boundaries)."
+    )
+    var packing = false
 
     func run() throws {
       var run = try common.run(defaultLearningRate: 2e-4)
       run.assistantOnlyLoss = assistantOnlyLoss
+      run.packing = packing
       let (train, evaluation) = try common.rows()
       let summary = try run.sft(train: train, evaluation: evaluation, resume: common.resume)
-      Train.report(summary)
+      try Train.report(summary, run, "SFT")
     }
   }
 
@@ -148,7 +163,7 @@ struct Train: ParsableCommand {
       let (train, evaluation) = try common.rows()
       let summary = try run.dpo(
         objective, train: train, evaluation: evaluation, resume: common.resume)
-      Train.report(summary)
+      try Train.report(summary, run, "DPO (\(lossType.joined(separator: " + ")), β \(beta))")
     }
   }
 
@@ -179,7 +194,7 @@ struct Train: ParsableCommand {
       let (train, evaluation) = try common.rows()
       let summary = try run.cpo(
         objective, train: train, evaluation: evaluation, resume: common.resume)
-      Train.report(summary)
+      try Train.report(summary, run, "CPO (\(lossType)), β \(beta)")
     }
   }
 
@@ -220,7 +235,8 @@ struct Train: ParsableCommand {
           objective, train: train, evaluation: evaluation, marginColumn: marginColumn,
           resume: common.resume)
       }
-      Train.report(summary)
+      try Train.report(
+        summary, run, scoreColumn.map { "pointwise scorer on \($0)" } ?? "reward model")
     }
   }
 
@@ -245,7 +261,7 @@ struct Train: ParsableCommand {
       let (train, evaluation) = try common.rows()
       let summary = try run.kto(
         objective, train: train, evaluation: evaluation, resume: common.resume)
-      Train.report(summary)
+      try Train.report(summary, run, "KTO (\(lossType.rawValue)), β \(beta)")
     }
   }
 
@@ -264,17 +280,34 @@ struct Train: ParsableCommand {
       let (train, evaluation) = try common.rows()
       let summary = try run.orpo(
         objective, train: train, evaluation: evaluation, resume: common.resume)
-      Train.report(summary)
+      try Train.report(summary, run, "ORPO, λ \(beta)")
     }
   }
 
-  static func report(_ summary: TrainingSummary) {
+  /// Prints the summary and writes `OUT/report.html`.
+  static func report(_ summary: TrainingSummary, _ run: OfflineRun, _ objective: String) throws {
     var line = "Trained \(summary.steps) steps"
     if let loss = summary.finalLoss { line += String(format: ", final loss %.4f", loss) }
     for (name, value) in summary.evaluation.sorted(by: { $0.key < $1.key }) {
       line += String(format: ", %@ %.4f", name, value)
     }
     print(line + (summary.checkpoint.map { ". Checkpoint: \($0)" } ?? "."))
+    var settings: [(String, String)] = [("model", run.model.path)]
+    if let data = try? JSONEncoder().encode(run.configuration),
+      let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+    {
+      settings += object.sorted { $0.key < $1.key }.map { ($0.key, "\($0.value)") }
+    }
+    settings.append(
+      (
+        "adapters",
+        run.lora.map {
+          "LoRA rank \($0.rank), alpha \($0.alpha), dropout \($0.dropout), \($0.targets.sorted().joined(separator: ", "))"
+        } ?? "none (full fine-tuning)"
+      ))
+    try TrainingReport.write(
+      directory: run.directory, title: "whet train: \(objective) on \(run.model.path)",
+      settings: settings)
   }
 }
 

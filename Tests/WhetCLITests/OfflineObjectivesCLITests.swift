@@ -27,7 +27,7 @@ import Testing
       ] + extra)
     #expect(run.status == 0, "\(run.stderr)")
     let lines = try TrainResumeTests.metrics(out)
-    let first = try #require(lines.first?["loss"])
+    let first = try #require(lines.first(where: { $0["loss"] != nil })?["loss"])
     let last = try #require(lines.last(where: { $0["loss"] != nil })?["loss"])
     #expect(last < first, "\(command): loss \(first) → \(last)")
     return (out, lines)
@@ -81,6 +81,11 @@ import Testing
     defer { try? FileManager.default.removeItem(at: rm.out) }
     let accuracy = try #require(rm.lines.last?["eval_accuracy"])
     #expect(accuracy >= 0.75, "held-out pair accuracy \(accuracy)")
+    // The split is evaluated before the first step too (the report's "before").
+    #expect(rm.lines.first?["step"] == 0 && rm.lines.first?["eval_accuracy"] != nil)
+    let report = try String(
+      contentsOf: rm.out.appendingPathComponent("report.html"), encoding: .utf8)
+    #expect(report.contains("<svg") && report.contains("before (step 0)"))
     #expect(
       FileManager.default.fileExists(
         atPath: rm.out.appendingPathComponent("score.safetensors").path))

@@ -54,4 +54,39 @@ import WhetLM
       try PairBuilder(ranking: .init("score:missing")).pairs(Self.rows, file: "c.jsonl")
     }
   }
+
+  /// SPIN: the reference answer against the first sample; a sample equal to it is a tie.
+  @Test func spinPairsTheReferenceWithTheFirstSample() throws {
+    var rows = Self.rows
+    for i in rows.indices {
+      rows[i]["solution"] = .string(i < 3 ? "ref0" : i < 5 ? "d" : "ref2")
+    }
+    var builder = PairBuilder(ranking: .init("p_correct"))
+    builder.conversational = false
+    let result = try builder.spinPairs(rows, referenceColumn: "solution", file: "c.jsonl")
+    #expect(result.pairs.map { $0["chosen"] } == [.string("ref0"), .string("ref2")])
+    #expect(result.pairs.map { $0["rejected"] } == [.string("a"), .string("f")])
+    #expect(result.skippedTies == 1)
+    #expect(throws: ExampleError.self) {
+      try builder.spinPairs(Self.rows, referenceColumn: "solution", file: "c.jsonl")
+    }
+  }
+
+  /// Delta learning: the stronger file's sample against the weaker file's, matched by query;
+  /// questions only one file has are left out.
+  @Test func deltaPairsMatchQuestionsAcrossFiles() throws {
+    let weaker = [
+      Self.candidate(2, "weak2", p: 0, correct: false, judge: 0),
+      Self.candidate(0, "weak0", p: 0, correct: false, judge: 0),
+      Self.candidate(0, "weak0b", p: 0, correct: false, judge: 0),
+      Self.candidate(9, "weak9", p: 0, correct: false, judge: 0),
+    ]
+    var builder = PairBuilder(ranking: .init("p_correct"))
+    builder.conversational = false
+    let result = try builder.deltaPairs(
+      stronger: Self.rows, strongerFile: "s.jsonl", weaker: weaker, weakerFile: "w.jsonl")
+    #expect(result.pairs.map { $0["chosen"] } == [.string("a"), .string("f")])
+    #expect(result.pairs.map { $0["rejected"] } == [.string("weak0"), .string("weak2")])
+    #expect(result.pairs.allSatisfy { $0["margin"] == nil })
+  }
 }

@@ -23,6 +23,36 @@ public struct TokenizedSequence: Sendable, Equatable, Codable {
     for t in 0..<max(tokens.count - 1, 0) where trained[t + 1] { targets[t] = tokens[t + 1] }
   }
 
+  /// Sequences concatenated and cut into rows of `length` tokens (TRL's `wrapped` packing
+  /// for SFT): no padding, at the price of attention across example boundaries within a row.
+  /// What each sequence trains on is kept; the position before a row's end predicts nothing,
+  /// and neither does a sequence's last position (so no example is trained to predict the
+  /// next one's first token). Rows that train on nothing are dropped.
+  public static func packed(_ sequences: [TokenizedSequence], length: Int) -> [TokenizedSequence] {
+    precondition(length > 1, "packing needs rows of at least two tokens")
+    let tokens = sequences.flatMap(\.tokens)
+    let targets = sequences.flatMap(\.targets)
+    var rows: [TokenizedSequence] = []
+    for start in stride(from: 0, to: tokens.count, by: length) {
+      let end = min(start + length, tokens.count)
+      var row = TokenizedSequence(prompt: Array(tokens[start..<end]), completion: [])
+      row.targets = Array(targets[start..<end])
+      row.targets[row.targets.count - 1] = -1
+      if row.trainedTokens > 0 { rows.append(row) }
+    }
+    return rows
+  }
+
   /// The number of trained tokens, `|y|`.
   public var trainedTokens: Int { targets.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) } }
+}
+
+/// An example the shared loop can batch by length.
+public protocol TrainingExample {
+  /// Tokens in all of the example's sequences.
+  var tokenCount: Int { get }
+}
+
+extension TokenizedSequence: TrainingExample {
+  public var tokenCount: Int { tokens.count }
 }

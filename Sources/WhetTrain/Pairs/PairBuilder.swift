@@ -1,3 +1,4 @@
+import Foundation
 import WhetData
 import WhetLM
 import WhetTensor
@@ -46,13 +47,7 @@ public struct PairBuilder {
 
   /// Pairs from `rows` (grouped by `query`, else by `prompt`, in first-seen order).
   public func pairs(_ rows: [[String: JSONValue]], file: String) throws(ExampleError) -> Result {
-    var order: [String] = []
-    var groups: [String: [(line: Int, row: [String: JSONValue])]] = [:]
-    for (i, row) in rows.enumerated() {
-      let key = row["query"].map { $0.jsonText() } ?? row["prompt"]?.stringValue ?? ""
-      if groups[key] == nil { order.append(key) }
-      groups[key, default: []].append((i + 1, row))
-    }
+    let (order, groups) = Self.grouped(rows)
     var rng = SeededGenerator(
       seed: { if case .random(let s) = ranking { return s } else { return 0 } }())
     var result = Result(pairs: [], questions: order.count, skippedTies: 0, skippedMargin: 0)
@@ -73,28 +68,112 @@ public struct PairBuilder {
         result.skippedMargin += 1
         continue
       }
-      guard let prompt = best.row["prompt"]?.stringValue,
-        let chosen = best.row["completion"]?.stringValue,
-        let rejected = worst.row["completion"]?.stringValue
-      else {
-        throw ExampleError(
-          file: file, line: best.line, reason: "a candidate needs string `prompt` and `completion`")
-      }
-      func message(_ role: String, _ text: String) -> JSONValue {
-        .array([.object(["role": .string(role), "content": .string(text)])])
-      }
-      var pair: [String: JSONValue] =
-        conversational
-        ? [
-          "prompt": message("user", prompt), "chosen": message("assistant", chosen),
-          "rejected": message("assistant", rejected),
-        ]
-        : ["prompt": .string(prompt), "chosen": .string(chosen), "rejected": .string(rejected)]
-      pair["margin"] = .number(best.score - worst.score)
-      for column in ["query", "answer", "task"] { if let v = best.row[column] { pair[column] = v } }
+      let (prompt, chosen) = try Self.text(best.row, line: best.line, file: file)
+      let (_, rejected) = try Self.text(worst.row, line: worst.line, file: file)
+      let pair = self.pair(
+        prompt: prompt, chosen: chosen, rejected: rejected, margin: best.score - worst.score,
+        from: best.row)
       result.pairs.append(pair)
     }
     return result
+  }
+
+  /// SPIN pairs (Chen et al. 2024, arXiv 2401.01335, "self-play fine-tuning"): per question,
+  /// the reference answer in `referenceColumn` (chosen) against the model's own first sample
+  /// (rejected). A sample equal to the reference is a tie and skipped.
+  public func spinPairs(_ rows: [[String: JSONValue]], referenceColumn: String, file: String)
+    throws(ExampleError) -> Result
+  {
+    let (order, groups) = Self.grouped(rows)
+    var result = Result(pairs: [], questions: order.count, skippedTies: 0, skippedMargin: 0)
+    for key in order {
+      guard let first = groups[key]?.first else { continue }
+      let (prompt, sample) = try Self.text(first.row, line: first.line, file: file)
+      guard let reference = first.row[referenceColumn]?.stringValue else {
+        throw ExampleError(
+          file: file, line: first.line, reason: "no string `\(referenceColumn)` column")
+      }
+      if reference.trimmingCharacters(in: .whitespacesAndNewlines)
+        == sample.trimmingCharacters(in: .whitespacesAndNewlines)
+      {
+        result.skippedTies += 1
+        continue
+      }
+      result.pairs.append(
+        pair(prompt: prompt, chosen: reference, rejected: sample, margin: nil, from: first.row))
+    }
+    return result
+  }
+
+  /// Delta-learning pairs (Geng et al. 2025, arXiv 2507.06187: the gain comes from the gap
+  /// between two responses, not from either's absolute quality): per question, the stronger
+  /// model's first sample (chosen) against the weaker model's (rejected), matched by `query`,
+  /// else by `prompt`. Questions missing from either file, and identical answers, are skipped.
+  public func deltaPairs(
+    stronger: [[String: JSONValue]], strongerFile: String, weaker: [[String: JSONValue]],
+    weakerFile: String
+  ) throws(ExampleError) -> Result {
+    let (order, strong) = Self.grouped(stronger)
+    let (_, weak) = Self.grouped(weaker)
+    var result = Result(pairs: [], questions: order.count, skippedTies: 0, skippedMargin: 0)
+    for key in order {
+      guard let s = strong[key]?.first, let w = weak[key]?.first else { continue }
+      let (prompt, chosen) = try Self.text(s.row, line: s.line, file: strongerFile)
+      let (_, rejected) = try Self.text(w.row, line: w.line, file: weakerFile)
+      if chosen == rejected {
+        result.skippedTies += 1
+        continue
+      }
+      result.pairs.append(
+        pair(prompt: prompt, chosen: chosen, rejected: rejected, margin: nil, from: s.row))
+    }
+    return result
+  }
+
+  /// Rows grouped by `query` (else `prompt`), keys in first-seen order, with 1-based lines.
+  static func grouped(_ rows: [[String: JSONValue]]) -> (
+    order: [String], groups: [String: [(line: Int, row: [String: JSONValue])]]
+  ) {
+    var order: [String] = []
+    var groups: [String: [(line: Int, row: [String: JSONValue])]] = [:]
+    for (i, row) in rows.enumerated() {
+      let key = row["query"].map { $0.jsonText() } ?? row["prompt"]?.stringValue ?? ""
+      if groups[key] == nil { order.append(key) }
+      groups[key, default: []].append((i + 1, row))
+    }
+    return (order, groups)
+  }
+
+  static func text(_ row: [String: JSONValue], line: Int, file: String) throws(ExampleError) -> (
+    prompt: String, completion: String
+  ) {
+    guard let prompt = row["prompt"]?.stringValue, let completion = row["completion"]?.stringValue
+    else {
+      throw ExampleError(
+        file: file, line: line, reason: "a candidate needs string `prompt` and `completion`")
+    }
+    return (prompt, completion)
+  }
+
+  /// One pair row: chat messages or plain text, the margin if any, and the question's
+  /// `query`, `answer` and `task` carried over.
+  func pair(
+    prompt: String, chosen: String, rejected: String, margin: Double?,
+    from row: [String: JSONValue]
+  ) -> [String: JSONValue] {
+    func message(_ role: String, _ text: String) -> JSONValue {
+      .array([.object(["role": .string(role), "content": .string(text)])])
+    }
+    var pair: [String: JSONValue] =
+      conversational
+      ? [
+        "prompt": message("user", prompt), "chosen": message("assistant", chosen),
+        "rejected": message("assistant", rejected),
+      ]
+      : ["prompt": .string(prompt), "chosen": .string(chosen), "rejected": .string(rejected)]
+    if let margin { pair["margin"] = .number(margin) }
+    for column in ["query", "answer", "task"] { if let v = row[column] { pair[column] = v } }
+    return pair
   }
 
   func score(_ row: [String: JSONValue], line: Int, file: String, rng: inout SeededGenerator)

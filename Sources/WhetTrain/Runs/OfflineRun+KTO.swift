@@ -44,10 +44,11 @@ extension OfflineRun {
   func ktoExamples(_ rows: Rows) throws -> [KTOExample] {
     let b = builder
     var parts: [(prompt: [Int], completion: [Int], desirable: Bool, line: Int)] = []
-    for entry in rows.rows {
-      for e in try b.unpaired(entry.row, file: rows.file, line: entry.line) {
-        parts.append((e.prompt, e.completion, e.desirable, entry.line))
-      }
+    let labelled = try examples(rows) { entry in
+      (entry.line, try b.unpaired(entry.row, file: rows.file, line: entry.line))
+    }
+    for (line, list) in labelled {
+      for e in list { parts.append((e.prompt, e.completion, e.desirable, line)) }
     }
     guard parts.count > 1 || parts.isEmpty else {
       throw ExampleError(
@@ -70,4 +71,8 @@ extension OfflineRun {
         reference: references[2 * i], referenceMismatched: references[2 * i + 1])
     }
   }
+}
+
+extension KTOExample: TrainingExample {
+  public var tokenCount: Int { sequence.tokens.count + mismatched.tokens.count }
 }

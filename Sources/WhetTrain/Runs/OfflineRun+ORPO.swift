@@ -61,3 +61,7 @@ extension OfflineRun {
     }
   }
 }
+
+extension ORPOExample: TrainingExample {
+  var tokenCount: Int { chosen.tokens.count + rejected.tokens.count }
+}

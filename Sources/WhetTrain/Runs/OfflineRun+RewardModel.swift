@@ -24,7 +24,7 @@ extension OfflineRun {
   ) throws -> TrainingSummary {
     let b = builder
     func examples(_ rows: Rows) throws -> [HeadExample] {
-      try rows.rows.map { entry in
+      try self.examples(rows) { entry in
         let pair = try b.preference(entry.row, file: rows.file, line: entry.line)
         let margin = try marginColumn.map {
           try ExampleBuilder.number(entry.row, column: $0, file: rows.file, line: entry.line)
@@ -54,7 +54,7 @@ extension OfflineRun {
   ) throws -> TrainingSummary {
     let b = builder
     func examples(_ rows: Rows) throws -> [HeadExample] {
-      try rows.rows.map { entry in
+      try self.examples(rows) { entry in
         let fail = { (reason: String) in
           ExampleError(file: rows.file, line: entry.line, reason: reason)
         }
@@ -101,4 +101,8 @@ extension OfflineRun {
     try head.save(to: directory.appendingPathComponent(Self.headFile))
     return summary
   }
+}
+
+extension HeadExample: TrainingExample {
+  var tokenCount: Int { sequences.reduce(0) { $0 + $1.tokens.count } }
 }

@@ -14,6 +14,9 @@ public struct OfflineRun {
   public var maxLength: Int? = 1024
   public var maxPromptLength: Int? = 512
   public var assistantOnlyLoss = false
+  /// SFT only: pack the sequences into rows of `maxLength` tokens
+  /// (``TokenizedSequence/packed(_:length:)``).
+  public var packing = false
   /// Where reference log-probs are cached across runs (nil: not cached).
   public var referenceCache: URL? = ReferenceLogProbCache.defaultDirectory
   public var directory: URL
@@ -28,19 +31,55 @@ public struct OfflineRun {
   public struct Rows {
     public var file: String
     public var rows: [(line: Int, row: DatasetRow)]
+    /// With `skipBadRows`: the rows left out, each as its error (file:line and reason).
+    public var skipped: [String] = []
 
     public init(file: String, rows: [(line: Int, row: DatasetRow)]) {
       self.file = file
       self.rows = rows
     }
 
-    /// Every row of a JSONL file.
-    public static func load(_ url: URL) throws(DatasetError) -> Rows {
+    /// Every row of a JSONL file. A malformed row stops the load with its file and line, or,
+    /// with `skipBadRows`, is left out and recorded in ``skipped``.
+    public static func load(_ url: URL, skipBadRows: Bool = false) throws(DatasetError) -> Rows {
       let reader = try DatasetReader(url: url)
-      var rows: [(Int, DatasetRow)] = []
-      while let entry = try reader.next() { rows.append(entry) }
-      return Rows(file: url.path, rows: rows)
+      var out = Rows(file: url.path, rows: [])
+      while true {
+        do {
+          guard let entry = try reader.next() else { break }
+          out.rows.append(entry)
+        } catch {
+          guard skipBadRows, error.line != nil else { throw error }
+          out.skipped.append(error.description)
+        }
+      }
+      return out
     }
+  }
+
+  /// Leave out rows that cannot become examples (a wrong format for the objective, nothing
+  /// left after truncation, a failing chat template), counting them, instead of stopping.
+  public var skipBadRows = false
+
+  /// `make` applied to every row; a row it refuses stops the run with the row's file:line, or
+  /// is skipped and counted with ``skipBadRows``.
+  func examples<T>(_ rows: Rows, _ make: ((line: Int, row: DatasetRow)) throws -> T) throws -> [T] {
+    var out: [T] = []
+    out.reserveCapacity(rows.rows.count)
+    var skipped = rows.skipped
+    for entry in rows.rows {
+      do {
+        out.append(try make(entry))
+      } catch let error as ExampleError where skipBadRows {
+        skipped.append(error.description)
+      }
+    }
+    if !skipped.isEmpty {
+      progress(
+        "\(rows.file): skipped \(skipped.count) bad rows of \(rows.rows.count + rows.skipped.count) (first: \(skipped[0]))"
+      )
+    }
+    return out
   }
 
   var builder: ExampleBuilder {
@@ -90,8 +129,11 @@ public struct OfflineRun {
     -> TrainingSummary
   {
     let b = builder
+    let length = maxLength ?? 1024
+    let pack = packing
     func sequences(_ rows: Rows) throws -> [TokenizedSequence] {
-      try rows.rows.map { try b.sft($0.row, file: rows.file, line: $0.line) }
+      let each = try examples(rows) { try b.sft($0.row, file: rows.file, line: $0.line) }
+      return pack ? TokenizedSequence.packed(each, length: length) : each
     }
     let decoder = model.decoder
     let objective = SFTObjective()
@@ -143,7 +185,7 @@ public struct OfflineRun {
   /// The chosen and rejected sequences of every preference row.
   func tokenizedPairs(_ rows: Rows) throws -> [(TokenizedSequence, TokenizedSequence)] {
     let b = builder
-    return try rows.rows.map { entry in
+    return try examples(rows) { entry in
       let pair = try b.preference(entry.row, file: rows.file, line: entry.line)
       return (pair.chosen, pair.rejected)
     }
@@ -153,7 +195,7 @@ public struct OfflineRun {
   /// over `train`, and writes the trained adapter in PEFT's layout to `OUT/adapter` (LoRA
   /// runs) or the whole model as a Hugging Face directory to `OUT/model` (full fine-tuning).
   /// `extra` are trained too (a reward model's head), saved in the checkpoints with the rest.
-  func run<Example>(
+  func run<Example: TrainingExample>(
     _ train: [Example], _ evaluation: [Example], resume: Bool,
     extra: [(name: String, variable: Variable)] = [],
     microBatch: @escaping ([Example]) throws -> MicroBatchResult
@@ -166,6 +208,7 @@ public struct OfflineRun {
     trainer.saveRandomState = save
     trainer.restoreRandomState = restore
     trainer.progress = progress
+    trainer.lengthOf = { $0.tokenCount }
     let summary = try trainer.run(resume: resume)
     if let lora {
       try PEFTAdapter.save(

@@ -5,3 +5,7 @@ public struct PreferenceExample: Sendable, Equatable, Codable {
   public var referenceChosen: Float
   public var referenceRejected: Float
 }
+
+extension PreferenceExample: TrainingExample {
+  public var tokenCount: Int { chosen.tokens.count + rejected.tokens.count }
+}

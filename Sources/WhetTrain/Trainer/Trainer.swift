@@ -50,6 +50,8 @@ public final class Trainer<Example> {
   public var progress: (String) -> Void = { line in
     FileHandle.standardError.write(Data((line + "\n").utf8))
   }
+  /// Each example's length in tokens, for ``TrainingConfiguration/groupByLength``.
+  public var lengthOf: ((Example) -> Int)? = nil
   /// Checkpoints kept on disk (the newest ones).
   public var checkpointsKept = 2
   let optimizer: AdamW
@@ -93,7 +95,14 @@ public final class Trainer<Example> {
       let j = Int(rng.next() % UInt64(i + 1))
       order.swapAt(i, j)
     }
-    return order
+    guard configuration.groupByLength, let lengthOf else { return order }
+    let mega = 50 * configuration.batchSize
+    return stride(from: 0, to: order.count, by: mega).flatMap { start in
+      order[start..<min(start + mega, order.count)].sorted {
+        let (a, b) = (lengthOf(train[$0]), lengthOf(train[$1]))
+        return a > b || (a == b && $0 < $1)
+      }
+    }
   }
 
   var metricsURL: URL { directory.appendingPathComponent("metrics.jsonl") }
@@ -142,6 +151,10 @@ public final class Trainer<Example> {
     var lastLoss: Float? = nil
     var evaluation: [String: Float] = [:]
     var tokensSinceLog = 0
+    // The held-out split before any update, so the report can show before and after.
+    if step == 0, !self.evaluation.isEmpty {
+      try writer.write(Self.line(step: 0, try evaluate()))
+    }
     var logStart = Date()
     while step < totalSteps {
       let (batch, next) = examples(from: position)
@@ -230,19 +243,22 @@ public final class Trainer<Example> {
     return (order[offset..<end].map { train[$0] }, epoch * train.count + end)
   }
 
-  /// The mean loss and metrics on the held-out split, `eval_`-prefixed, without gradients.
+  /// The loss and metrics on the held-out split, averaged per example, `eval_`-prefixed,
+  /// without gradients.
   public func evaluate() throws -> [String: Float] {
-    var losses: [Float] = []
     var metrics: [[String: Float]] = []
+    var sizes: [Int] = []
     for start in stride(from: 0, to: evaluation.count, by: configuration.batchSize) {
       let chunk = Array(evaluation[start..<min(start + configuration.batchSize, evaluation.count)])
       let result = try microBatch(chunk)
-      losses.append(result.loss.value.item)
-      metrics.append(result.metrics)
+      var m = result.metrics
+      m["loss"] = result.loss.value.item
+      metrics.append(m)
+      sizes.append(chunk.count)
     }
-    var out = ["eval_loss": losses.reduce(0, +) / Float(max(losses.count, 1))]
-    for (name, value) in Self.mean(metrics) { out["eval_" + name] = value }
-    return out
+    // Per-example means: a short last chunk counts for its size.
+    return Dictionary(
+      uniqueKeysWithValues: Self.mean(metrics, weights: sizes).map { ("eval_" + $0.key, $0.value) })
   }
 
   func save(step: Int, position: Int) throws -> String {
@@ -278,15 +294,18 @@ public final class Trainer<Example> {
     return line
   }
 
-  static func mean(_ all: [[String: Float]]) -> [String: Float] {
-    var sums: [String: (Float, Int)] = [:]
-    for metrics in all {
+  /// Each metric's mean over the micro-batches that report it, weighted by `weights` (the
+  /// examples in each; equal weights when nil).
+  static func mean(_ all: [[String: Float]], weights: [Int]? = nil) -> [String: Float] {
+    var sums: [String: (Float, Float)] = [:]
+    for (k, metrics) in all.enumerated() {
+      let w = Float(weights?[k] ?? 1)
       for (name, value) in metrics {
         let (s, n) = sums[name] ?? (0, 0)
-        sums[name] = (s + value, n + 1)
+        sums[name] = (s + w * value, n + w)
       }
     }
-    return sums.mapValues { $0.0 / Float($0.1) }
+    return sums.mapValues { $0.0 / $0.1 }
   }
 
   static func duration(_ seconds: Double) -> String {

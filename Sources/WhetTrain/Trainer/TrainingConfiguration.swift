@@ -27,8 +27,13 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
   public var logEvery = 1
   /// Optimizer steps between checkpoints; nil saves only at the end.
   public var saveEvery: Int? = nil
-  /// Optimizer steps between evaluations on the held-out split; nil evaluates at the end.
+  /// Optimizer steps between evaluations on the held-out split; nil evaluates at the end. The
+  /// split is also evaluated once before the first step.
   public var evalEvery: Int? = nil
+  /// Batch examples of similar length (transformers' `group_by_length`): the shuffled order
+  /// is cut into mega-batches of 50 micro-batches, each sorted longest first, so the
+  /// sequences of a micro-batch pad to nearly the same width.
+  public var groupByLength = false
 
   public enum ScheduleKind: String, Codable, Sendable, CaseIterable {
     case constant, linear, cosine
@@ -49,6 +54,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     case logEvery = "logging_steps"
     case saveEvery = "save_steps"
     case evalEvery = "eval_steps"
+    case groupByLength = "group_by_length"
   }
 
   public init() {}
