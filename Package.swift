@@ -67,6 +67,12 @@ let package = Package(
         .product(name: "Crypto", package: "swift-crypto"),
       ],
       swiftSettings: cpuFlags),
+    // Studies that run the whole loop: sampling, weak verifiers, Weaver, training, held-out
+    // evaluation (what `whet demo` reports).
+    .target(
+      name: "WhetStudies",
+      dependencies: ["WhetTrain", "WhetEval", "WhetRewards", "WhetData", "WhetLM", "WhetNN"],
+      swiftSettings: cpuFlags),
     // Seeded mutation fuzzing of the file readers (`make fuzz`; a smoke run in `make test`).
     .target(
       name: "WhetFuzz", dependencies: ["WhetLM", "WhetNN", "WhetData", "WhetTensor"],
@@ -79,7 +85,7 @@ let package = Package(
       name: "whet",
       dependencies: [
         "WhetTensor", "WhetNN", "WhetLM", "WhetRewards", "WhetData", "WhetEval", "WhetTrain",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "WhetStudies", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Yams", package: "Yams"),
       ],
       swiftSettings: cpuFlags
@@ -87,7 +93,7 @@ let package = Package(
     .executableTarget(
       name: "whet-bench",
       dependencies: [
-        "WhetTensor", "WhetNN", "WhetLM", "WhetRewards", "WhetEval",
+        "WhetTensor", "WhetNN", "WhetLM", "WhetRewards", "WhetEval", "WhetData", "WhetTrain",
         .target(name: "CBLAS", condition: .when(platforms: [.linux])),
       ],
       swiftSettings: cpuFlags

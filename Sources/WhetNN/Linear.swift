@@ -61,12 +61,61 @@ public func fusedLinear(_ x: Variable, _ layers: [Linear]) -> Variable {
     precondition(biases.count == layers.count, "fusedLinear: all or none must have a bias")
     y = y + (biases.count == 1 ? biases[0] : concatenate(biases, alongAxis: 0))
   }
-  if layers.contains(where: { $0.adapter != nil }) {
-    let rows = x.value.rowCount
-    let deltas = layers.map { layer in
-      layer.adapter.map { $0(x) } ?? Variable(.zeros([rows, layer.outputSize]))
-    }
-    y = y + (deltas.count == 1 ? deltas[0] : concatenate(deltas, alongAxis: -1))
-  }
+  if layers.contains(where: { $0.adapter != nil }) { y = y + loraDeltas(x, layers) }
   return y
+}
+
+/// The adapters' updates `scale·dropout(x)·Aᵀ·Bᵀ` of `layers` side by side, `[N, Σ out]` (zeros
+/// where a layer has none), as one op: only each adapter's `[N, r]` down-projection is kept
+/// for backward, and dropout masks are drawn again there (``LoRAAdapter/mask(_:redraw:)``),
+/// so no `[N, out]` or `[N, in]` intermediate outlives the forward pass. The arithmetic is
+/// that of the separate ops.
+func loraDeltas(_ x: Variable, _ layers: [Linear]) -> Variable {
+  let xv = x.value
+  let rows = xv.rowCount
+  var parts: [Tensor] = []
+  var saved: [(u: Tensor, generator: SeededGenerator?)?] = []
+  for layer in layers {
+    guard let adapter = layer.adapter else {
+      parts.append(.zeros([rows, layer.outputSize]))
+      saved.append(nil)
+      continue
+    }
+    let (input, generator) = adapter.droppedInput(xv)
+    let u = Tensor.matmul(input, adapter.a.value, transposeB: true)
+    var delta = Tensor.matmul(u, adapter.b.value, transposeB: true)
+    delta.scale(by: adapter.scale)
+    parts.append(delta)
+    saved.append((u, generator))
+  }
+  let out = parts.count == 1 ? parts[0] : Tensor.concatenate(parts, alongAxis: -1)
+  let adapters = layers.map(\.adapter)
+  let widths = layers.map(\.outputSize)
+  let inputs = [x] + adapters.compactMap { $0 }.flatMap { [$0.a, $0.b] }
+  return Variable.result(out, inputs: inputs) { g in
+    var column = 0
+    var dx: Tensor? = nil
+    for (k, adapter) in adapters.enumerated() {
+      defer { column += widths[k] }
+      guard let adapter, let (u, generator) = saved[k] else { continue }
+      var gk = layers.count == 1 ? g : g.slice(alongAxis: 1, column..<(column + widths[k]))
+      gk.scale(by: adapter.scale)
+      if adapter.b.isTracked {
+        adapter.b.accumulateGradient(Tensor.matmul(gk, u, transposeA: true))
+      }
+      guard adapter.a.isTracked || x.isTracked else { continue }
+      let gu = Tensor.matmul(gk, adapter.b.value)
+      let mask = generator.map { adapter.mask(xv.shape, redraw: $0) }
+      if adapter.a.isTracked {
+        let input = mask.map { xv.zipMap($0, *) } ?? xv
+        adapter.a.accumulateGradient(Tensor.matmul(gu, input, transposeA: true))
+      }
+      if x.isTracked {
+        var part = Tensor.matmul(gu, adapter.a.value)
+        if let mask { part = part.zipMap(mask, *) }
+        if dx == nil { dx = part } else { dx!.add(part) }
+      }
+    }
+    if let dx { x.accumulateGradient(dx) }
+  }
 }

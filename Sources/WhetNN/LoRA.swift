@@ -52,11 +52,30 @@ public final class LoRAAdapter {
   /// differentiating (when the adapter's weights are tracked).
   public func callAsFunction(_ x: Variable) -> Variable {
     var input = x
-    if dropout > 0 && (a.isTracked || b.isTracked) {
+    if dropsOut {
       input = WhetTensor.dropout(
         x, mask: .dropoutMask(x.shape, probability: dropout, using: &generator))
     }
     return matmul(matmul(input, a, transposeB: true), b, transposeB: true) * scale
+  }
+
+  /// Whether dropout applies now: only while differentiating (the adapter's weights tracked).
+  var dropsOut: Bool { dropout > 0 && (a.isTracked || b.isTracked) }
+
+  /// `x` with dropout applied (while differentiating), and the generator state its mask was
+  /// drawn from, so backward can draw it again (nil when no dropout applies). Draws what
+  /// ``callAsFunction(_:)`` draws.
+  func droppedInput(_ x: Tensor) -> (Tensor, SeededGenerator?) {
+    guard dropsOut else { return (x, nil) }
+    let start = generator
+    let mask = Tensor.dropoutMask(x.shape, probability: dropout, using: &generator)
+    return (x.zipMap(mask, *), start)
+  }
+
+  /// The mask ``droppedInput(_:)`` drew from `state`, drawn again.
+  func mask(_ shape: [Int], redraw state: SeededGenerator) -> Tensor {
+    var rng = state
+    return .dropoutMask(shape, probability: dropout, using: &rng)
   }
 
   /// The same on plain tensors, for inference.

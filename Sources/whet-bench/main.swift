@@ -308,3 +308,14 @@ if selected("judge.local_yes") || selected("judge.local_additive") {
     exit(1)
   }
 }
+
+// MARK: Training steps (TrainBenchmarks.swift).
+
+if ["train.dpo.step", "train.dpo.step.lora", "train.sft.step"].contains(where: selected) {
+  do {
+    try trainBenchmarks(modelPath: modelPath)
+  } catch {
+    FileHandle.standardError.write(Data("whet-bench: \(error)\n".utf8))
+    exit(1)
+  }
+}

@@ -5,8 +5,10 @@ import WhetEval
 import WhetLM
 import WhetNN
 import WhetRewards
+import WhetStudies
 
-/// `whet demo`, the main job: Weaver-style best-of-N on a held-out arithmetic suite.
+/// `whet demo`, the main job: Weaver-style best-of-N on a held-out arithmetic suite, then
+/// weak supervision from a separate training suite turned into a better model (``WeakSupervisionStudy``).
 ///
 /// The model answers every question greedily and N times by sampling; answer-blind weak
 /// verifiers score each sample; the Weaver pipeline combines them without labels; and every
@@ -15,7 +17,7 @@ import WhetRewards
 struct Demo: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     abstract:
-      "Best-of-N with weak verifiers and the Weaver label model on a held-out arithmetic suite; writes an HTML report."
+      "Best-of-N with weak verifiers and the Weaver label model on a held-out arithmetic suite, then DPO on weak supervision from a training suite (arms: Weaver, majority vote, oracle, random, RAFT); writes an HTML report."
   )
 
   @Option(help: "A .gguf file or a Hugging Face model directory (default: the default model).")
@@ -33,6 +35,18 @@ struct Demo: AsyncParsableCommand {
   @Option(help: "Questions paired with each master key in the judge robustness probe.")
   var probeQuestions = 24
   @Option(help: "Directory for the report and its data.") var output = "demo-output"
+  @Flag(
+    inversion: .prefixedNo,
+    help: "Also train on weak supervision from a separate training suite and measure each arm.")
+  var train = true
+  @Option(help: "Questions in the training suite (disjoint from the held-out one).")
+  var trainQuestions = 48
+  @Option(help: "Seed of the training suite.") var trainSeed: UInt64 = 31
+  @Option(help: "Samples per training question.") var trainSamples = 4
+  @Option(help: "DPO learning rate (LoRA; chosen on the development suite, seed 12).")
+  var trainLearningRate: Float = 1e-4
+  @Option(help: "Comma-separated arms: weaver, majority, oracle, random, raft.")
+  var arms = "weaver,majority,oracle,random,raft"
 
   func validate() throws {
     guard questions > 0, samples > 1, maxTokens > 0, probeQuestions >= 0 else {
@@ -69,62 +83,33 @@ struct Demo: AsyncParsableCommand {
       "Held-out suite: \(questions) arithmetic questions (seed \(taskSeed), level \(difficulty > 0 ? String(difficulty) : "1–4")), \(samples) samples each, model \(URL(fileURLWithPath: lm.path).lastPathComponent)"
     )
 
-    // 2. Greedy answers, then N samples per question.
+    // 2. Greedy answers, then N samples per question, scored by the answer-blind verifiers.
     let prompts = try tasks.map { try lm.encode($0.prompt, chat: true) }
-    let generator = lm.generator()
     let greedy = try await timed("greedy decoding") {
-      try generate(generator, prompts, .greedy(maxTokens: maxTokens), label: "greedy")
+      try ScoredCandidates.generate(
+        lm.generator(), prompts, .greedy(maxTokens: maxTokens), label: "greedy", progress: progress)
     }
+    endProgress()
     let sampling = SamplingParameters(temperature: temperature, maxTokens: maxTokens, seed: seed)
-    let repeated = prompts.flatMap { [[Int]](repeating: $0, count: samples) }
-    let outputs = try await timed("sampling") {
-      try generate(generator, repeated, sampling, label: "samples")
-    }
-    let taskOf = (0..<outputs.count).map { $0 / samples }
-    let completions = outputs.map(\.text)
-    let groups = QueryGroups(queryOfItem: taskOf)
-    let correct = outputs.indices.map { isCorrect(tasks[taskOf[$0]], completions[$0]) }
-
-    // 3. Answer-blind verifiers. The items carry no `answer` column.
-    let blind = outputs.indices.map {
-      ScoringItem(prompt: tasks[taskOf[$0]].prompt, completion: completions[$0])
-    }
     let judge = CorrectnessJudge(
       name: "self-judge", backend: LocalJudgeBackend(model: lm),
       prompt: try JudgePrompt.bundled("correctness_yes_no"))
-    try LabelFreeCheck.check([judge, AnswerFormatVerifier()], method: "weaver")
-    let judged = try await timed("self-judge") {
-      try await scoreInBatches(judge, blind, label: "self-judge")
-    }
-    let answers = completions.map(FinalAnswer.key(of:))
-    let columns: [(String, [Double?])] = [
-      ("self-judge", judged),
-      ("self-certainty", outputs.map { mean($0.selfCertainty) }),
-      ("mean-logprob", outputs.map { mean($0.logProbs) }),
-      (AnswerAgreement.name, try AnswerAgreement.scores(answers: answers, groups: groups)),
-      ("format:final-answer", completions.map { AnswerFormatVerifier.grade($0) }),
-    ]
-    let matrix = ScoreMatrix(
-      sources: columns.map(\.0),
-      values: outputs.indices.map { i in columns.map { $0.1[i] } })
+    let (scored, sampleTimings) = try await ScoredCandidates.sample(
+      tasks, samples: samples, with: lm, sampling: sampling, judge: judge, progress: progress)
+    endProgress()
+    timings += sampleTimings
+    let correct = scored.correct
+    let completions = scored.completions
+    let groups = scored.groups
+    let answers = scored.answers
+    let matrix = scored.matrix
 
-    // 4. The candidates with every score, saved before anything can fail.
-    var rows: [[String: JSONValue]] = outputs.indices.map { i in
-      var row = tasks[taskOf[i]].jsonObject
-      row["query"] = .number(Double(taskOf[i]))
-      row["candidate"] = .number(Double(i % samples))
-      row["completion"] = .string(completions[i])
-      row["finish_reason"] = .string(outputs[i].finishReason.rawValue)
-      row["scores"] = .object(
-        Dictionary(
-          uniqueKeysWithValues: columns.map { ($0.0, $0.1[i].map(JSONValue.number) ?? .null) }))
-      row["correct"] = .bool(correct[i])
-      return row
-    }
+    // 3. The candidates with every score, saved before anything can fail.
+    var rows = scored.rows()
     let candidatesURL = outputURL.appendingPathComponent("candidates.jsonl")
     try JSONLWriter.write(rows, to: candidatesURL)
 
-    // 5. Every selection method against the hidden truth.
+    // 4. Every selection method against the hidden truth.
     let study: SelectionStudy
     do {
       study = try SelectionStudy(
@@ -139,7 +124,7 @@ struct Demo: AsyncParsableCommand {
     for i in rows.indices { rows[i]["p_correct"] = .number(study.weaver.scores[i]) }
     try JSONLWriter.write(rows, to: candidatesURL)
 
-    // 6. Master keys against the same judge, and against the model alone (no content check).
+    // 5. Master keys against the same judge, and against the model alone (no content check).
     let probePrompts = tasks.prefix(probeQuestions).map(\.prompt)
     let probe = try await timed("master-key probe") {
       try await MasterKeyProbe().run(judge: judge, prompts: probePrompts)
@@ -151,6 +136,28 @@ struct Demo: AsyncParsableCommand {
     }
     let flagged = completions.indices.filter { ContentCheck.isContentless(completions[$0]) }
 
+    // 6. Weak supervision → training → held-out accuracy, per arm.
+    var training: WeakSupervisionStudy.Outcome? = nil
+    if train {
+      var settings = WeakSupervisionStudy.Settings()
+      settings.trainQuestions = trainQuestions
+      settings.trainSeed = trainSeed
+      settings.samples = trainSamples
+      settings.difficulty = difficulty > 0 ? difficulty : nil
+      settings.sampling = SamplingParameters(
+        temperature: temperature, maxTokens: maxTokens, seed: seed &+ 1)
+      settings.learningRate = trainLearningRate
+      settings.arms = arms.split(separator: ",").map(String.init)
+      let study = WeakSupervisionStudy(
+        settings: settings, directory: outputURL.appendingPathComponent("training"),
+        progress: progress)
+      let outcome = try await study.run(
+        lm, heldOut: tasks, baseGreedy: greedy.map(\.text), judge: judge, pipeline: pipeline)
+      endProgress()
+      timings += outcome.timings
+      training = outcome
+    }
+
     // 7. The report.
     let total = Date().timeIntervalSince(started)
     let report = DemoReport(
@@ -159,7 +166,7 @@ struct Demo: AsyncParsableCommand {
       probe: probe, probeWithoutCheck: probeWithoutCheck,
       contentCheckRejected: (flagged.count, flagged.filter { correct[$0] }.count),
       timings: timings, totalSeconds: total,
-      tasks: tasks, greedy: greedy.map(\.text), candidates: rows)
+      tasks: tasks, greedy: greedy.map(\.text), candidates: rows, training: training)
     let reportURL = outputURL.appendingPathComponent("report.html")
     try AtomicFile.write(Data(report.html().utf8), to: reportURL)
     try AtomicFile.write(
@@ -169,45 +176,4 @@ struct Demo: AsyncParsableCommand {
     print(report.text())
     print("Report: \(reportURL.path)  (data: tasks.jsonl, candidates.jsonl, summary.json)")
   }
-
-  /// Generates in batches of at most 32 rows, reporting progress.
-  func generate(
-    _ generator: Generator, _ prompts: [[Int]], _ parameters: SamplingParameters, label: String
-  ) throws -> [Generation] {
-    var out: [Generation] = []
-    let start = Date()
-    try generator.generate(prompts: prompts, parameters: parameters, rowsPerBatch: 32) {
-      _, outputs in
-      out += outputs
-      let tokens = out.reduce(0) { $0 + $1.tokens.count }
-      progress(
-        String(
-          format: "%@: %d/%d (%.0f tokens/s)", label, out.count, prompts.count,
-          Double(tokens) / max(Date().timeIntervalSince(start), 1e-9)))
-    }
-    endProgress()
-    return out
-  }
-
-  /// Scores with `source` in chunks of 64 items (the local judge sorts each chunk by length to limit padding), reporting progress.
-  func scoreInBatches(_ source: any RewardSource, _ items: [ScoringItem], label: String)
-    async throws -> [Double?]
-  {
-    var out: [Double?] = []
-    let start = Date()
-    for lo in stride(from: 0, to: items.count, by: 64) {
-      out += try await source.score(Array(items[lo..<min(items.count, lo + 64)])).map(\.value)
-      progress(
-        String(
-          format: "%@: %d/%d (%.1f items/s)", label, out.count, items.count,
-          Double(out.count) / max(Date().timeIntervalSince(start), 1e-9)))
-    }
-    endProgress()
-    return out
-  }
-}
-
-/// The mean of `values`, or `nil` when empty.
-func mean(_ values: [Float]) -> Double? {
-  values.isEmpty ? nil : values.reduce(0.0) { $0 + Double($1) } / Double(values.count)
 }

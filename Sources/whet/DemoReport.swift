@@ -2,6 +2,7 @@ import Foundation
 import WhetEval
 import WhetLM
 import WhetRewards
+import WhetStudies
 
 /// The main job's results as an HTML page, a terminal summary and JSON.
 struct DemoReport {
@@ -23,6 +24,8 @@ struct DemoReport {
   var tasks: [TaskRow]
   var greedy: [String]
   var candidates: [[String: JSONValue]]
+  /// The training arms, when the demo trained.
+  var training: WeakSupervisionStudy.Outcome? = nil
 
   var modelName: String { URL(fileURLWithPath: model).lastPathComponent }
 
@@ -120,6 +123,8 @@ struct DemoReport {
     doc.table(
       headers: ["question", "truth", "greedy answer", "Weaver's choice", "right"], rows: rows)
 
+    if let training { appendTraining(training, to: &doc) }
+
     doc.heading("Run")
     doc.table(
       headers: ["phase", "seconds"],
@@ -131,6 +136,64 @@ struct DemoReport {
         + "with every score, P(correct) and the hidden verdict are in candidates.jsonl.",
       className: "note")
     return doc.render()
+  }
+
+  /// One line per training arm: its data and held-out greedy accuracy against the base model.
+  func trainingLines(_ t: WeakSupervisionStudy.Outcome) -> [String] {
+    var lines = [
+      String(
+        format: "Training on weak supervision: held-out greedy accuracy, base %.1f%% (%d/%d)",
+        Double(t.baseCorrect) / Double(max(t.heldOutTotal, 1)) * 100, t.baseCorrect,
+        t.heldOutTotal)
+    ]
+    for arm in t.arms {
+      lines.append(
+        arm.name.padding(toLength: 10, withPad: " ", startingAt: 0)
+          + String(
+            format: "%6.1f%%  (%+.1f points)  %3d examples, %d right-way / %d wrong-way, %.0f s",
+            arm.heldOutAccuracy * 100,
+            (arm.heldOutAccuracy - Double(t.baseCorrect) / Double(max(t.heldOutTotal, 1))) * 100,
+            arm.examples, arm.rightWay, arm.wrongWay, arm.trainSeconds))
+    }
+    return lines
+  }
+
+  func appendTraining(_ t: WeakSupervisionStudy.Outcome, to doc: inout HTMLDocument) {
+    let base = Double(t.baseCorrect) / Double(max(t.heldOutTotal, 1))
+    doc.heading("Weak supervision → training → held-out accuracy")
+    doc.paragraph(
+      "The same pipeline on a separate training suite (\(t.trainCandidates) sampled answers, "
+        + HTMLDocument.percent(t.trainCorrectShare)
+        + " of them right): the answer-blind verifiers and Weaver scored them, preference pairs "
+        + "(best against worst per question) were built per arm, and the model trained with DPO "
+        + "on LoRA adapters (one epoch; the learning rate was chosen on a development suite, "
+        + "never on the held-out one). Each arm is then measured by greedy accuracy on the "
+        + "held-out suite above. The oracle arm is the only one that sees answers; random is the "
+        + "control; RAFT fine-tunes on each question's highest-P(correct) answer.")
+    doc.table(
+      headers: [
+        "arm", "training examples", "pairs right-way", "pairs wrong-way", "held-out accuracy",
+        "change", "seconds",
+      ],
+      rows: [["base model", "–", "–", "–", HTMLDocument.percent(base), "–", "–"]]
+        + t.arms.map { arm in
+          [
+            arm.name, String(arm.examples), String(arm.rightWay), String(arm.wrongWay),
+            HTMLDocument.percent(arm.heldOutAccuracy),
+            String(format: "%+.1f points", (arm.heldOutAccuracy - base) * 100),
+            String(format: "%.0f", arm.trainSeconds),
+          ]
+        }, numericColumns: [1, 2, 3, 4, 5, 6])
+    doc.figure(
+      SVGChart.horizontalBars(
+        [SVGChart.Bar(label: "base model", value: base, group: "base")]
+          + t.arms.map {
+            SVGChart.Bar(
+              label: $0.name, value: $0.heldOutAccuracy,
+              group: $0.name == "oracle" ? "oracle" : $0.name == "random" ? "control" : "label-free"
+            )
+          }),
+      caption: "Held-out greedy accuracy after training on each arm's pairs.")
   }
 
   /// The comparison as aligned text for the terminal.
@@ -160,6 +223,7 @@ struct DemoReport {
         + " for the model alone) over \(probe.keys.reduce(0) { $0 + $1.scored }) (question, key) "
         + "pairs; the check rejected \(contentCheckRejected.samples) real samples "
         + "(\(contentCheckRejected.correct) correct)")
+    if let training { lines += [""] + trainingLines(training) }
     lines.append(String(format: "Total time %.0f s", totalSeconds))
     return lines.joined(separator: "\n")
   }
@@ -193,8 +257,21 @@ struct DemoReport {
           ["key": $0.key, "scored": $0.scored, "positives": $0.positives] as [String: Any]
         },
       ] as [String: Any],
-      "seconds": Dictionary(uniqueKeysWithValues: timings.map { ($0.0, $0.1) }),
+      "seconds": Dictionary(timings.map { ($0.0, $0.1) }, uniquingKeysWith: +),
       "total_seconds": totalSeconds,
+      "training": training.map { t -> [String: Any] in
+        [
+          "base_correct": t.baseCorrect, "held_out": t.heldOutTotal,
+          "train_candidates": t.trainCandidates, "train_correct_share": t.trainCorrectShare,
+          "arms": t.arms.map {
+            [
+              "name": $0.name, "examples": $0.examples, "right_way": $0.rightWay,
+              "wrong_way": $0.wrongWay, "held_out_correct": $0.heldOutCorrect,
+              "seconds": $0.trainSeconds,
+            ] as [String: Any]
+          },
+        ]
+      } ?? NSNull(),
     ]
   }
 

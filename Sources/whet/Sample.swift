@@ -53,3 +53,8 @@ struct Sample: ParsableCommand {
     endProgress()
   }
 }
+
+/// The mean of `values`, or `nil` when empty.
+func mean(_ values: [Float]) -> Double? {
+  values.isEmpty ? nil : values.reduce(0.0) { $0 + Double($1) } / Double(values.count)
+}

@@ -122,64 +122,26 @@ struct ScoreCommand: AsyncParsableCommand {
     }
   }
 
+  /// The flags as ``RewardSourceSettings``; the sources themselves come from
+  /// ``RewardSourceRegistry``.
   func makeSources(_ names: [String]) throws -> [any RewardSource] {
-    var lm: LanguageModel?
-    func loaded() throws -> LanguageModel {
-      if let lm { return lm }
-      let m = try loadModel(model, adapter: adapter)
-      lm = m
-      return m
+    var settings = RewardSourceSettings(
+      model: { try loadModel(model, adapter: adapter) },
+      baseModelPath: model ?? LanguageModel.defaultPath)
+    settings.chat = chat
+    settings.judgeURL = judgeURL
+    settings.judgeModel = judgeModel
+    settings.judgeAPIKey = ProcessInfo.processInfo.environment["OPENAI_API_KEY"]
+    settings.judgeTimeout = judgeTimeout
+    settings.judgeCache = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(
+      ".cache/whetstone/judge")
+    settings.judgeTemplate = judgeTemplate.map { URL(fileURLWithPath: $0) }
+    let bounds = judgeRange.split(separator: ":").compactMap { Double($0) }
+    guard bounds.count == 2, bounds[0] < bounds[1] else {
+      throw ValidationError("--judge-range must be LOW:HIGH with LOW < HIGH, e.g. 0:5")
     }
-    // One scorer for every model score: its cache makes them share one forward pass.
-    var sharedScorer: CompletionScorer?
-    func scorer() throws -> CompletionScorer {
-      if let sharedScorer { return sharedScorer }
-      let s = CompletionScorer(model: try loaded(), chat: chat)
-      sharedScorer = s
-      return s
-    }
-    return try names.map { name -> any RewardSource in
-      switch name {
-      case "logprob", "mean-logprob", "self-certainty":
-        return ModelScoreSource(
-          ModelScoreKind(rawValue: name)!, scorer: try scorer())
-      case "laser":
-        let m = try loaded()
-        let end = m.tokenizer.id("<|im_end|>") ?? m.tokenizer.eosTokenID ?? 0
-        return LastTokenRewardSource(scorer: try scorer(), token: end)
-      case "judge:local", "judge:local:yes", "judge:http", "judge:http:yes":
-        let backend: any JudgeBackend
-        if name.hasPrefix("judge:http") {
-          guard let judgeURL else { throw ValidationError("\(name) needs --judge-url") }
-          backend = HTTPJudgeBackend(
-            baseURL: judgeURL, model: judgeModel,
-            apiKey: ProcessInfo.processInfo.environment["OPENAI_API_KEY"],
-            timeoutSeconds: judgeTimeout,
-            cacheDirectory: FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(
-              ".cache/whetstone/judge"))
-        } else {
-          backend = LocalJudgeBackend(model: try loaded())
-        }
-        let yesNo = name.hasSuffix(":yes")
-        let template =
-          try judgeTemplate.map { try JudgePrompt(contentsOf: URL(fileURLWithPath: $0)) }
-          ?? JudgePrompt.bundled(yesNo ? "correctness_yes_no" : "pointwise_additive")
-        if yesNo { return CorrectnessJudge(name: name, backend: backend, prompt: template) }
-        let bounds = judgeRange.split(separator: ":").compactMap { Double($0) }
-        guard bounds.count == 2, bounds[0] < bounds[1] else {
-          throw ValidationError("--judge-range must be LOW:HIGH with LOW < HIGH, e.g. 0:5")
-        }
-        return PointwiseJudge(
-          name: name, backend: backend, prompt: template, range: bounds[0]...bounds[1])
-      case let name where name.hasPrefix("rm:"):
-        return try RewardModelSource.open(
-          String(name.dropFirst(3)), sharedModel: loaded,
-          baseModel: model ?? LanguageModel.defaultPath, chat: chat)
-      default:
-        let policy: SandboxIsolationPolicy =
-          unisolated ? .disabled : requireIsolation ? .required : .preferred
-        return try VerifierRegistry.make(name, sandbox: PythonSandbox(isolationPolicy: policy))
-      }
-    }
+    settings.judgeRange = bounds[0]...bounds[1]
+    settings.sandbox = unisolated ? .disabled : requireIsolation ? .required : .preferred
+    return try RewardSourceRegistry.make(names, settings: settings)
   }
 }

@@ -30,29 +30,22 @@ struct Select: ParsableCommand {
     let matrix = ScoreMatrix(
       sources: sourceNames,
       values: rows.map { row in sourceNames.map { row["scores"]?.objectValue?[$0]?.numberValue } })
+    let chosen: SelectionMethod
+    do { chosen = try SelectionMethod(method) } catch { throw ValidationError(error.description) }
+    if chosen == .weaver, !allowLabels {
+      try LabelFreeCheck.check(
+        try sourceNames.map { (name: $0, columnsRead: try columnsRead(by: $0, in: rows)) },
+        method: "weaver", labelColumns: Set(labelColumn))
+    }
+    let answers = rows.map { $0["completion"]?.stringValue.flatMap(FinalAnswer.key(of:)) }
+    let (selected, result) = try chosen.select(
+      scores: matrix, groups: groups, answers: answers, pipeline: try weaver.pipeline())
     var extra: [Int: JSONValue] = [:]
-    let selected: [Int?]
-    switch method {
-    case "weaver":
-      if !allowLabels {
-        try LabelFreeCheck.check(
-          try sourceNames.map { (name: $0, columnsRead: try columnsRead(by: $0, in: rows)) },
-          method: "weaver", labelColumns: Set(labelColumn))
-      }
-      let (picks, result) = try CandidateSelection.weaver(
-        scores: matrix, groups: groups, pipeline: try weaver.pipeline())
-      selected = picks
+    if let result {
       for (i, p) in result.scores.enumerated() { extra[i] = .number(p) }
       log(
         "weaver: kept \(result.votes.sources.joined(separator: ", ")); dropped \(result.dropped.map(\.name).joined(separator: ", "))"
       )
-    case "majority":
-      let answers = rows.map { $0["completion"]?.stringValue.flatMap(FinalAnswer.key(of:)) }
-      selected = try CandidateSelection.majorityVote(answers: answers, groups: groups)
-    default:
-      guard method.hasPrefix("best:") else { throw ValidationError("unknown --method \(method)") }
-      selected = try CandidateSelection.bestOfN(
-        source: String(method.dropFirst(5)), in: matrix, groups: groups)
     }
     for pick in selected {
       guard let i = pick else { continue }

@@ -292,7 +292,8 @@ import WhetLM
     defer { try? FileManager.default.removeItem(at: dir) }
     let run = try CLITests.whet([
       "demo", "--questions", "4", "--samples", "3", "--max-tokens", "24", "--probe-questions",
-      "2", "--output", dir.path,
+      "2", "--output", dir.path, "--train-questions", "4", "--train-samples", "3", "--arms",
+      "oracle,raft",
     ])
     #expect(run.status == 0, "\(run.stderr)")
     let html = try String(contentsOf: dir.appendingPathComponent("report.html"), encoding: .utf8)
@@ -325,6 +326,35 @@ import WhetLM
     }
     let keys = try #require((summary["master_keys"] as? [String: Any])?["keys"] as? [Any])
     #expect(keys.count == 5)
+
+    // The training arms: oracle pairs are right answer against wrong, by the training
+    // candidates' own verdicts; each arm answered the held-out questions.
+    let training = try #require(summary["training"] as? [String: Any])
+    let arms = try #require(training["arms"] as? [[String: Any]])
+    #expect(arms.map { $0["name"] as? String } == ["oracle", "raft"])
+    func lines(_ name: String) throws -> [[String: Any]] {
+      try String(contentsOf: dir.appendingPathComponent("training/\(name)"), encoding: .utf8)
+        .split(separator: "\n").map {
+          try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+    }
+    let candidates = try lines("train-candidates.jsonl")
+    #expect(candidates.count == 12)
+    func verdict(_ pair: [String: Any], _ side: String) -> Bool? {
+      let text = ((pair[side] as? [[String: Any]])?.first?["content"]) as? String
+      return candidates.first {
+        $0["query"] as? Int == pair["query"] as? Int && $0["completion"] as? String == text
+      }?["correct"] as? Bool
+    }
+    let pairs = try lines("oracle/pairs.jsonl")
+    #expect(arms[0]["examples"] as? Int == pairs.count)
+    #expect(arms[0]["right_way"] as? Int == pairs.count)
+    for pair in pairs {
+      #expect(verdict(pair, "chosen") == true && verdict(pair, "rejected") == false)
+    }
+    #expect(try lines("oracle/held-out.jsonl").count == 4)
+    #expect(try lines("raft/data.jsonl").count == 4)
+    #expect(html.contains("Weak supervision → training"))
   }
 
   @Test func malformedRowsNameFileAndLine() throws {

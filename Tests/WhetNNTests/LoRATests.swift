@@ -1,7 +1,8 @@
 import TestSupport
 import Testing
-import WhetNN
 import WhetTensor
+
+@testable import WhetNN
 
 @Suite struct LoRATests {
   static let config = TransformerConfiguration(
@@ -50,6 +51,47 @@ import WhetTensor
     #expect(Set(mask.scalars).isSubset(of: [0, 2]))
     let result = checkGradients([randomTensor([3, 4], seed: 8)]) { dropout($0[0], mask: mask) }
     #expect(result.passed, "\(result)")
+  }
+
+  /// The fused adapter update of several projections (one op, masks drawn again in backward)
+  /// gives the values and gradients of the separate ops: each adapter's own dropout, two
+  /// matmuls and scale, concatenated, with the same dropout draws.
+  @Test func fusedAdapterDeltasMatchTheSeparateOps() {
+    var rng = SeededGenerator(seed: 5)
+    let config = LoRAConfiguration(rank: 3, alpha: 6, dropout: 0.3, targets: ["q_proj"])
+    let layers = [(7, true), (4, false), (5, true)].map { out, adapted -> Linear in
+      let l = Linear(inputSize: 6, outputSize: out, rng: &rng)
+      if adapted {
+        l.adapter = LoRAAdapter(inputSize: 6, outputSize: out, configuration: config, rng: &rng)
+        l.adapter!.b.value = randomTensor([out, 3], seed: UInt64(out))
+      }
+      return l
+    }
+    let adapters = layers.compactMap(\.adapter)
+    let x = Variable(randomTensor([5, 6], seed: 9))
+    let weights = randomTensor([5, 16], seed: 10)
+    let start = adapters.map(\.generator)
+    func run(_ body: () -> Variable) -> (Tensor, [Tensor]) {
+      for (a, g) in zip(adapters, start) { a.generator = g }
+      var value = Tensor.zeros([1])
+      let (_, grads) = valueAndGradient(
+        of: {
+          let y = body()
+          value = y.value
+          return sum(y * Variable(weights))
+        }, wrt: [x] + adapters.flatMap { [$0.a, $0.b] })
+      return (value, grads)
+    }
+    let fused = run { loraDeltas(x, layers) }
+    let separate = run {
+      concatenate(
+        layers.map { $0.adapter.map { a in a(x) } ?? Variable(.zeros([5, $0.outputSize])) },
+        alongAxis: -1)
+    }
+    #expect(maxDifference(fused.0, separate.0) < 1e-5)
+    for (f, s) in zip(fused.1, separate.1) { #expect(maxDifference(f, s) < 1e-5) }
+    // Masks were drawn (the generators moved), and the same draws both times.
+    #expect(zip(adapters, start).allSatisfy { $0.0.generator != $0.1 })
   }
 
   /// LoRA training trains what ``TransformerDecoder/attachLoRA(_:rng:)`` returns: that list is

@@ -1,3 +1,5 @@
+import WhetLM
+
 /// Candidates grouped by query: which items (rows of a score or vote matrix) answer the same
 /// prompt. Best-of-N, Weaver selection and per-query normalisation work group by group.
 public struct QueryGroups: Sendable, Equatable {
@@ -63,5 +65,25 @@ public struct QueryGroups: Sendable, Equatable {
       }
       return best
     }
+  }
+}
+
+extension QueryGroups {
+  /// Candidate rows grouped by query: the `query` column when present, else the prompt, in
+  /// first-seen order (what `whet select`, `whet eval`, `whet pairs` and the trainers agree on).
+  public init(rows: [[String: JSONValue]]) {
+    var index: [String: Int] = [:]
+    self.init(
+      queryOfItem: rows.map { row in
+        let key = Self.key(row)
+        if let i = index[key] { return i }
+        index[key] = index.count
+        return index.count - 1
+      })
+  }
+
+  /// The grouping key of one row.
+  public static func key(_ row: [String: JSONValue]) -> String {
+    row["query"].map { "q" + $0.jsonText() } ?? "p" + (row["prompt"]?.jsonText() ?? "")
   }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import WhetData
 import WhetLM
+import WhetRewards
 import WhetTensor
 
 /// Builds preference pairs from scored candidates: within each question's candidates, the
@@ -137,7 +138,7 @@ public struct PairBuilder {
     var order: [String] = []
     var groups: [String: [(line: Int, row: [String: JSONValue])]] = [:]
     for (i, row) in rows.enumerated() {
-      let key = row["query"].map { $0.jsonText() } ?? row["prompt"]?.stringValue ?? ""
+      let key = QueryGroups.key(row)
       if groups[key] == nil { order.append(key) }
       groups[key, default: []].append((i + 1, row))
     }
