@@ -33,6 +33,9 @@ public struct WeakSupervisionStudy {
       rank: 16, alpha: 32, dropout: 0.05,
       targets: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"])
     public var arms = ["weaver", "majority", "oracle", "random", "raft"]
+    /// Also distil Weaver: a scorer (LoRA + scalar head) trained by cross-entropy on the
+    /// training candidates' P(correct), then used alone for best-of-N on the held-out ones.
+    public var distil = true
     public init() {}
   }
 
@@ -50,12 +53,26 @@ public struct WeakSupervisionStudy {
     public var heldOutAccuracy: Double { Double(heldOutCorrect) / Double(max(heldOutTotal, 1)) }
   }
 
+  /// Weaver distilled into one scorer, against the full pipeline, on the held-out candidates.
+  public struct Distillation: Sendable {
+    public var trainRows: Int
+    /// Best-of-N accuracy on the held-out questions choosing by the scorer alone.
+    public var scorerAccuracy: Double
+    /// The same choosing by the full Weaver pipeline (five verifiers and the label model).
+    public var weaverAccuracy: Double
+    /// Pair accuracy of the scorer and of Weaver's P(correct) on (right, wrong) candidates.
+    public var scorerPairAccuracy: Double?
+    public var weaverPairAccuracy: Double?
+    public var seconds: Double
+  }
+
   public struct Outcome: Sendable {
     public var baseCorrect: Int
     public var heldOutTotal: Int
     public var trainCandidates: Int
     public var trainCorrectShare: Double
     public var arms: [Arm]
+    public var distillation: Distillation? = nil
     public var timings: [(String, Double)]
   }
 
@@ -73,7 +90,8 @@ public struct WeakSupervisionStudy {
   /// taken on; `judge` scores the training samples.
   public func run(
     _ lm: LanguageModel, heldOut: [TaskRow], baseGreedy: [String], judge: CorrectnessJudge,
-    pipeline: WeaverPipeline
+    pipeline: WeaverPipeline, heldOutCandidates: ScoredCandidates? = nil,
+    heldOutWeaver: WeaverPipeline.Result? = nil
   ) async throws -> Outcome {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let trainTasks = TaskSuite.arithmetic.generate(
@@ -180,11 +198,70 @@ public struct WeakSupervisionStudy {
           trainSeconds: trainSeconds))
       timings.append(("train + held-out: \(name)", Date().timeIntervalSince(started)))
     }
+    var distillation: Distillation? = nil
+    if settings.distil, let heldOutCandidates, let heldOutWeaver {
+      let started = Date()
+      distillation = try await distil(
+        lm, trainRows: rows, heldOut: heldOutCandidates, weaver: heldOutWeaver)
+      distillation?.seconds = Date().timeIntervalSince(started)
+      timings.append(("distil Weaver into one scorer", Date().timeIntervalSince(started)))
+    }
     return Outcome(
       baseCorrect: heldOutCorrect(baseGreedy), heldOutTotal: heldOut.count,
       trainCandidates: rows.count,
       trainCorrectShare: Double(candidates.correct.filter { $0 }.count)
-        / Double(max(candidates.correct.count, 1)), arms: arms, timings: timings)
+        / Double(max(candidates.correct.count, 1)), arms: arms, distillation: distillation,
+      timings: timings)
+  }
+
+  /// Trains a scorer on the training candidates' P(correct) (conversational rows, so it reads
+  /// the candidates as they were sampled), scores the held-out candidates with it, and compares
+  /// its best-of-N choice with the full Weaver pipeline's.
+  func distil(
+    _ lm: LanguageModel, trainRows: [[String: JSONValue]], heldOut: ScoredCandidates,
+    weaver: WeaverPipeline.Result
+  ) async throws -> Distillation {
+    let directory = self.directory.appendingPathComponent("distilled-scorer")
+    let data = trainRows.map { row -> [String: JSONValue] in
+      [
+        "prompt": .array([.object(["role": .string("user"), "content": row["prompt"] ?? .null])]),
+        "completion": .array([
+          .object(["role": .string("assistant"), "content": row["completion"] ?? .null])
+        ]),
+        "p_correct": row["p_correct"] ?? .null,
+      ]
+    }
+    var run = OfflineRun(model: lm, directory: directory)
+    run.lora = settings.lora
+    run.progress = { self.progress("distil: \($0)") }
+    run.configuration.learningRate = settings.learningRate
+    run.configuration.batchSize = 8
+    run.configuration.epochs = 2
+    run.configuration.seed = settings.sampling.seed
+    _ = try run.pointwiseScorer(
+      PointwiseScoreObjective(.crossEntropy), train: try Self.rows(data, file: "distil.jsonl"),
+      scoreColumn: "p_correct")
+    let head = try ScalarHead(
+      contentsOf: directory.appendingPathComponent(OfflineRun.headFile),
+      hiddenSize: lm.decoder.config.hiddenSize)
+    let source = RewardModelSource(model: lm, head: head, chat: true, name: "distilled")
+    let items = heldOut.outputs.indices.map {
+      ScoringItem(
+        prompt: heldOut.tasks[heldOut.taskOf[$0]].prompt, completion: heldOut.outputs[$0].text)
+    }
+    let scores = try await ScoredCandidates.score(
+      source, items, label: "distilled scorer", progress: progress)
+    lm.decoder.removeLoRA()
+    let picks = try CandidateSelection.bestOfN(scores: scores, groups: heldOut.groups)
+    let pairs = CandidatePairs(correct: heldOut.correct, groups: heldOut.groups)
+    return Distillation(
+      trainRows: data.count,
+      scorerAccuracy: try CandidateSelection.accuracy(selected: picks, correct: heldOut.correct),
+      weaverAccuracy: try CandidateSelection.accuracy(
+        selected: weaver.selected, correct: heldOut.correct),
+      scorerPairAccuracy: (try? pairs.pairAccuracy(scores)) ?? nil,
+      weaverPairAccuracy: (try? pairs.pairAccuracy(weaver.scores.map { Optional($0) })) ?? nil,
+      seconds: 0)
   }
 
   /// RAFT's data: each question's highest-P(correct) answer as a conversational SFT row.

@@ -47,6 +47,10 @@ struct Demo: AsyncParsableCommand {
   var trainLearningRate: Float = 1e-4
   @Option(help: "Comma-separated arms: weaver, majority, oracle, random, raft.")
   var arms = "weaver,majority,oracle,random,raft"
+  @Flag(
+    inversion: .prefixedNo,
+    help: "Distil Weaver's P(correct) into one scorer and compare it with the full pipeline.")
+  var distil = true
 
   func validate() throws {
     guard questions > 0, samples > 1, maxTokens > 0, probeQuestions >= 0 else {
@@ -148,11 +152,13 @@ struct Demo: AsyncParsableCommand {
         temperature: temperature, maxTokens: maxTokens, seed: seed &+ 1)
       settings.learningRate = trainLearningRate
       settings.arms = arms.split(separator: ",").map(String.init)
-      let study = WeakSupervisionStudy(
+      settings.distil = distil
+      let trainingStudy = WeakSupervisionStudy(
         settings: settings, directory: outputURL.appendingPathComponent("training"),
         progress: progress)
-      let outcome = try await study.run(
-        lm, heldOut: tasks, baseGreedy: greedy.map(\.text), judge: judge, pipeline: pipeline)
+      let outcome = try await trainingStudy.run(
+        lm, heldOut: tasks, baseGreedy: greedy.map(\.text), judge: judge, pipeline: pipeline,
+        heldOutCandidates: scored, heldOutWeaver: study.weaver)
       endProgress()
       timings += outcome.timings
       training = outcome

@@ -155,6 +155,15 @@ struct DemoReport {
             (arm.heldOutAccuracy - Double(t.baseCorrect) / Double(max(t.heldOutTotal, 1))) * 100,
             arm.examples, arm.rightWay, arm.wrongWay, arm.trainSeconds))
     }
+    if let d = t.distillation {
+      lines.append(
+        String(
+          format:
+            "Weaver distilled into one scorer: best-of-N %.1f%% (full Weaver %.1f%%), pair accuracy %@ (Weaver %@)",
+          d.scorerAccuracy * 100, d.weaverAccuracy * 100,
+          d.scorerPairAccuracy.map { String(format: "%.1f%%", $0 * 100) } ?? "–",
+          d.weaverPairAccuracy.map { String(format: "%.1f%%", $0 * 100) } ?? "–"))
+    }
     return lines
   }
 
@@ -194,6 +203,21 @@ struct DemoReport {
             )
           }),
       caption: "Held-out greedy accuracy after training on each arm's pairs.")
+    if let d = t.distillation {
+      doc.heading("Weaver distilled into one scorer", level: 3)
+      doc.paragraph(
+        "A scorer (LoRA adapters and a scalar head on SmolLM2 itself) trained by cross-entropy "
+          + "on the \(d.trainRows) training candidates' P(correct) from Weaver, then used alone "
+          + "to choose one of the held-out samples per question: one forward pass per sample "
+          + "instead of five verifiers and a label model.")
+      func pct(_ x: Double?) -> String { x.map(HTMLDocument.percent) ?? "–" }
+      doc.table(
+        headers: ["chooser", "best-of-N accuracy (held-out)", "pair accuracy"],
+        rows: [
+          ["full Weaver pipeline", pct(d.weaverAccuracy), pct(d.weaverPairAccuracy)],
+          ["distilled scorer", pct(d.scorerAccuracy), pct(d.scorerPairAccuracy)],
+        ], numericColumns: [1, 2])
+    }
   }
 
   /// The comparison as aligned text for the terminal.
@@ -270,6 +294,14 @@ struct DemoReport {
               "seconds": $0.trainSeconds,
             ] as [String: Any]
           },
+          "distillation": t.distillation.map { d -> [String: Any] in
+            [
+              "train_rows": d.trainRows, "scorer_best_of_n": d.scorerAccuracy,
+              "weaver_best_of_n": d.weaverAccuracy,
+              "scorer_pair_accuracy": d.scorerPairAccuracy ?? NSNull(),
+              "weaver_pair_accuracy": d.weaverPairAccuracy ?? NSNull(), "seconds": d.seconds,
+            ]
+          } ?? NSNull(),
         ]
       } ?? NSNull(),
     ]

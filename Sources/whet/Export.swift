@@ -14,8 +14,11 @@ struct Export: ParsableCommand {
   @Option(help: "A LoRA adapter directory (PEFT layout), merged into the weights.") var adapter:
     String?
   @Option(help: "The output directory (Hugging Face layout).") var out: String
-  @Option(help: "Also write OUT/model-TYPE.gguf with matrices as f32, f16 or q8_0.") var gguf:
-    String?
+  @Option(
+    help:
+      "Also write OUT/model-TYPE.gguf with matrices as f32, f16 or q8_0 (from a GGUF or a Hugging Face source)."
+  )
+  var gguf: String?
   @Flag(help: "Skip the Hugging Face files (with --gguf).") var ggufOnly = false
 
   func run() throws {

@@ -105,6 +105,18 @@ struct Train: ParsableCommand {
     }
   }
 
+  /// Loads the model and rows, runs `body`, prints the summary and writes the report.
+  static func train(
+    _ common: Common, defaultLearningRate: Float, _ title: String,
+    configure: (inout OfflineRun) -> Void = { _ in },
+    _ body: (OfflineRun, OfflineRun.Rows, OfflineRun.Rows?, Bool) throws -> TrainingSummary
+  ) throws {
+    var run = try common.run(defaultLearningRate: defaultLearningRate)
+    configure(&run)
+    let (train, evaluation) = try common.rows()
+    try report(try body(run, train, evaluation, common.resume), run, title)
+  }
+
   struct SFT: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Supervised fine-tuning on text, messages or prompt/completion rows.")
@@ -118,12 +130,13 @@ struct Train: ParsableCommand {
     var packing = false
 
     func run() throws {
-      var run = try common.run(defaultLearningRate: 2e-4)
-      run.assistantOnlyLoss = assistantOnlyLoss
-      run.packing = packing
-      let (train, evaluation) = try common.rows()
-      let summary = try run.sft(train: train, evaluation: evaluation, resume: common.resume)
-      try Train.report(summary, run, "SFT")
+      try Train.train(
+        common, defaultLearningRate: 2e-4, "SFT",
+        configure: {
+          $0.assistantOnlyLoss = assistantOnlyLoss
+          $0.packing = packing
+        }
+      ) { try $0.sft(train: $1, evaluation: $2, resume: $3) }
     }
   }
 
@@ -159,11 +172,9 @@ struct Train: ParsableCommand {
       }
       objective.divergence = divergence
       try objective.validate()
-      let run = try common.run(defaultLearningRate: 5e-5)
-      let (train, evaluation) = try common.rows()
-      let summary = try run.dpo(
-        objective, train: train, evaluation: evaluation, resume: common.resume)
-      try Train.report(summary, run, "DPO (\(lossType.joined(separator: " + ")), β \(beta))")
+      try Train.train(
+        common, defaultLearningRate: 5e-5, "DPO (\(lossType.joined(separator: " + ")), β \(beta))"
+      ) { try $0.dpo(objective, train: $1, evaluation: $2, resume: $3) }
     }
   }
 
@@ -190,11 +201,9 @@ struct Train: ParsableCommand {
       objective.simpoGamma = simpoGamma
       objective.cpoAlpha = cpoAlpha
       objective.labelSmoothing = labelSmoothing
-      let run = try common.run(defaultLearningRate: 5e-5)
-      let (train, evaluation) = try common.rows()
-      let summary = try run.cpo(
-        objective, train: train, evaluation: evaluation, resume: common.resume)
-      try Train.report(summary, run, "CPO (\(lossType)), β \(beta)")
+      try Train.train(common, defaultLearningRate: 5e-5, "CPO (\(lossType)), β \(beta)") {
+        try $0.cpo(objective, train: $1, evaluation: $2, resume: $3)
+      }
     }
   }
 
@@ -217,26 +226,24 @@ struct Train: ParsableCommand {
     var pointwiseLoss: PointwiseScoreObjective.Loss = .crossEntropy
 
     func run() throws {
-      let run = try common.run(defaultLearningRate: 1e-4)
-      let (train, evaluation) = try common.rows()
-      let summary: TrainingSummary
       if let scoreColumn {
         guard marginColumn == nil, centerRewardsCoefficient == nil else {
           throw ValidationError(
             "--margin-column and --center-rewards-coefficient are for pairs, not --score-column")
         }
-        summary = try run.pointwiseScorer(
-          PointwiseScoreObjective(pointwiseLoss), train: train, evaluation: evaluation,
-          scoreColumn: scoreColumn, resume: common.resume)
+        try Train.train(common, defaultLearningRate: 1e-4, "pointwise scorer on \(scoreColumn)") {
+          try $0.pointwiseScorer(
+            PointwiseScoreObjective(pointwiseLoss), train: $1, evaluation: $2,
+            scoreColumn: scoreColumn, resume: $3)
+        }
       } else {
         var objective = RewardModelObjective()
         objective.centerRewardsCoefficient = centerRewardsCoefficient
-        summary = try run.rewardModel(
-          objective, train: train, evaluation: evaluation, marginColumn: marginColumn,
-          resume: common.resume)
+        try Train.train(common, defaultLearningRate: 1e-4, "reward model") {
+          try $0.rewardModel(
+            objective, train: $1, evaluation: $2, marginColumn: marginColumn, resume: $3)
+        }
       }
-      try Train.report(
-        summary, run, scoreColumn.map { "pointwise scorer on \($0)" } ?? "reward model")
     }
   }
 
@@ -257,11 +264,9 @@ struct Train: ParsableCommand {
       objective.lossType = lossType
       objective.desirableWeight = desirableWeight
       objective.undesirableWeight = undesirableWeight
-      let run = try common.run(defaultLearningRate: 5e-5)
-      let (train, evaluation) = try common.rows()
-      let summary = try run.kto(
-        objective, train: train, evaluation: evaluation, resume: common.resume)
-      try Train.report(summary, run, "KTO (\(lossType.rawValue)), β \(beta)")
+      try Train.train(common, defaultLearningRate: 5e-5, "KTO (\(lossType.rawValue)), β \(beta)") {
+        try $0.kto(objective, train: $1, evaluation: $2, resume: $3)
+      }
     }
   }
 
@@ -276,11 +281,9 @@ struct Train: ParsableCommand {
     func run() throws {
       var objective = ORPOObjective()
       objective.beta = beta
-      let run = try common.run(defaultLearningRate: 8e-6)
-      let (train, evaluation) = try common.rows()
-      let summary = try run.orpo(
-        objective, train: train, evaluation: evaluation, resume: common.resume)
-      try Train.report(summary, run, "ORPO, λ \(beta)")
+      try Train.train(common, defaultLearningRate: 8e-6, "ORPO, λ \(beta)") {
+        try $0.orpo(objective, train: $1, evaluation: $2, resume: $3)
+      }
     }
   }
 
@@ -291,8 +294,12 @@ struct Train: ParsableCommand {
     for (name, value) in summary.evaluation.sorted(by: { $0.key < $1.key }) {
       line += String(format: ", %@ %.4f", name, value)
     }
-    print(line + (summary.checkpoint.map { ". Checkpoint: \($0)" } ?? "."))
+    let peak = PeakMemory.residentBytes.map { String(format: "%.2f GB", Double($0) / 1e9) }
+    print(
+      line + (summary.checkpoint.map { ". Checkpoint: \($0)" } ?? ".")
+        + (peak.map { " Peak resident memory \($0)." } ?? ""))
     var settings: [(String, String)] = [("model", run.model.path)]
+    if let peak { settings.append(("peak resident memory", peak)) }
     if let data = try? JSONEncoder().encode(run.configuration),
       let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
     {

@@ -355,6 +355,16 @@ import WhetLM
     #expect(try lines("oracle/held-out.jsonl").count == 4)
     #expect(try lines("raft/data.jsonl").count == 4)
     #expect(html.contains("Weak supervision → training"))
+    let distillation = try #require(training["distillation"] as? [String: Any])
+    #expect(distillation["train_rows"] as? Int == 12)
+    // The full pipeline's best-of-N here is the Weaver row of the selection study above.
+    #expect(
+      abs(
+        (distillation["weaver_best_of_n"] as? Double ?? .nan)
+          - (accuracy(
+            methods.first { ($0["kind"] as? String) == "weaver" }?["name"] as? String ?? "") ?? .nan)
+      )
+        < 1e-12)
   }
 
   @Test func malformedRowsNameFileAndLine() throws {

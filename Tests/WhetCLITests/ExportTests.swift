@@ -20,6 +20,10 @@ import WhetTensor
     try #require(any as? [Double]).map(Float.init)
   }
 
+  static let hfModel = Fixtures.file("WhetLMTests", "architectures/llama/hf").path
+
+  /// The exports of the fixture script: from the GGUF source (HF directory and three GGUFs),
+  /// and from the Hugging Face source (an F32 GGUF, in `out/hf`).
   static func export(_ out: URL) throws {
     for (type, only) in [("f32", false), ("f16", true), ("q8_0", true)] {
       let run = try CLITests.whet(
@@ -27,6 +31,11 @@ import WhetTensor
           + (only ? ["--gguf-only"] : []))
       #expect(run.status == 0, "\(run.stderr)")
     }
+    let hf = try CLITests.whet([
+      "export", "--model", hfModel, "--adapter", adapter, "--out",
+      out.appendingPathComponent("hf").path, "--gguf", "f32", "--gguf-only",
+    ])
+    #expect(hf.status == 0, "\(hf.stderr)")
   }
 
   /// The directory loads back with transformers' logits and token ids, and its JSON files are
@@ -60,7 +69,8 @@ import WhetTensor
     }
   }
 
-  /// Each GGUF loads in whet with llama.cpp's logits at the prompt's end (the same top 5; within
+  /// Each GGUF (also the one exported from the model's Hugging Face form, whose metadata whet
+  /// writes itself) loads in whet with llama.cpp's logits at the prompt's end (the same top 5; within
   /// what llama.cpp's f16 KV cache and, for Q8_0, its int8 activations allow on logits of
   /// ±11) and its greedy continuation.
   @Test func ggufFilesMatchLlamaCpp() throws {
@@ -71,9 +81,13 @@ import WhetTensor
     let reference = try #require(try Self.expected()["llama_cpp"] as? [String: Any])
     let prompt = try #require(reference["prompt"] as? [Int])
     let runs = try #require(reference["runs"] as? [String: [String: Any]])
-    for (type, tolerance) in [("f32", Float(1e-2)), ("f16", 2e-2), ("q8_0", 0.25)] {
+    for (type, tolerance) in [
+      ("f32", Float(1e-2)), ("f16", 2e-2), ("q8_0", 0.25), ("hf-f32", 1e-2),
+    ] {
       let run = try #require(runs[type])
-      let model = try LanguageModel.load(out.appendingPathComponent("model-\(type).gguf").path)
+      let file =
+        type == "hf-f32" ? "hf/model-f32.gguf" : "model-\(type).gguf"
+      let model = try LanguageModel.load(out.appendingPathComponent(file).path)
       let last = model.decoder.lastPositionLogits(tokens: prompt, batch: 1)
       let want = try Self.floats(run["last_logits"])
       #expect(

@@ -2,14 +2,15 @@ import Foundation
 import WhetNN
 import WhetTensor
 
-/// Writes a model as a GGUF file llama.cpp loads: the source GGUF's metadata (architecture,
+/// Writes a model as a GGUF file llama.cpp loads: the source's metadata (architecture,
 /// hyperparameters, tokenizer, chat template) with `general.file_type` set, and the decoder's
 /// current weights under llama.cpp's names, Q/K rows permuted back to llama.cpp's interleaved
 /// layout for the Llama architecture. Matrices are written as `type` (F32, F16 or Q8_0);
 /// vectors (norms, biases) stay F32, as llama.cpp's converter keeps them.
 ///
-/// The source must be a GGUF file (its metadata is what llama.cpp reads); a Hugging Face
-/// source is exported with ``HFExport`` and converted by llama.cpp's `convert_hf_to_gguf.py`.
+/// From a Hugging Face source, the metadata is written as llama.cpp's converter writes it
+/// (``GGUFMetadataFromHF``: Llama, Qwen 2 and Qwen 3 shapes, plain or linear RoPE, byte-level
+/// BPE tokenizers).
 public enum GGUFExport {
   /// llama.cpp's `llama_ftype` of a file whose matrices are all `type`.
   static func fileType(_ type: GGMLType) -> UInt32 {
@@ -27,26 +28,30 @@ public enum GGUFExport {
       )
     }
     let source = URL(fileURLWithPath: model.path)
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: source.path, isDirectory: &isDirectory),
-      !isDirectory.boolValue
-    else {
-      throw ExportError.unsupported(
-        "GGUF export needs a GGUF source model for its metadata; export the Hugging Face directory and convert it with llama.cpp's convert_hf_to_gguf.py"
-      )
-    }
     let decoder = model.decoder
     guard decoder.adapterParameters.isEmpty else {
       throw ExportError.unsupported("adapters are attached; merge them first (mergeLoRA)")
     }
-    let file = try GGUFFile(contentsOf: source)
     let config = decoder.config
-    let arch = try file.string("general.architecture")
-    let permuted = arch == "llama" || arch == "mistral"
     var writer = GGUFWriter()
-    for key in file.metadataKeys where key != "general.alignment" {
-      if let value = file.metadata[key] { writer.setMetadata(key, value) }
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: source.path, isDirectory: &isDirectory),
+      isDirectory.boolValue
+    {
+      for (key, value) in try GGUFMetadataFromHF.metadata(model, directory: source) {
+        writer.setMetadata(key, value)
+      }
+    } else {
+      let file = try GGUFFile(contentsOf: source)
+      for key in file.metadataKeys where key != "general.alignment" {
+        if let value = file.metadata[key] { writer.setMetadata(key, value) }
+      }
     }
+    guard
+      case .string(let arch)? = writer.metadata.first(where: { $0.key == "general.architecture" })?
+        .value
+    else { throw ExportError.unsupported("the source names no general.architecture") }
+    let permuted = arch == "llama" || arch == "mistral"
     writer.setMetadata("general.file_type", .uint32(fileType(type)))
     for (name, variable) in decoder.namedParameters {
       guard let ggufName = WeightNames.gguf(fromHF: name, family: config.family) else {

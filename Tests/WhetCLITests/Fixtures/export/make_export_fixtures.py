@@ -5,7 +5,8 @@ fixture) merged in, written as a Hugging Face directory and as F32, F16 and Q8_0
 - transformers loads the directory: logits on fixed tokens (and the script asserts they equal
   PEFT's own logits of base + adapter, within 1e-4), and AutoTokenizer's ids for strings;
 - llama.cpp (llama-cpp-python) loads each GGUF: greedy continuations of a fixed prompt and
-  the logits at the prompt's last position.
+  the logits at the prompt's last position; also the F32 GGUF exported from the model's Hugging
+  Face form (`hf-f32`), whose metadata whet writes itself.
 
 Build whet first (`make build`), then run from this directory, once with a Python that has
 torch, transformers and peft and once with one that has llama_cpp (either order; each run
@@ -32,6 +33,12 @@ prompt = [1, 17, 42, 99, 5]
 strings = ["Hello world", "  two  spaces", "digits 12345 and 3.14", "café ünïcödé", "<bos>x<eos>"]
 out = tempfile.mkdtemp()
 subprocess.run([whet, "export", "--model", model, "--adapter", adapter, "--out", out, "--gguf", "f32"], check=True)
+# The same model from its Hugging Face form (safetensors + tokenizer.json): GGUF metadata written
+# by whet as llama.cpp's converter would.
+hf_source = os.path.join(root, "Tests", "WhetLMTests", "Fixtures", "architectures", "llama", "hf")
+out_hf = tempfile.mkdtemp()
+subprocess.run([whet, "export", "--model", hf_source, "--adapter", adapter, "--out", out_hf, "--gguf", "f32",
+                "--gguf-only"], check=True)
 for t in ["f16", "q8_0"]:
     subprocess.run([whet, "export", "--model", model, "--adapter", adapter, "--out", out, "--gguf", t, "--gguf-only"],
                    check=True)
@@ -68,9 +75,9 @@ except ImportError:
 
 if have_llama:
     runs = {}
-    for t in ["f32", "f16", "q8_0"]:
-        llm = llama_cpp.Llama(model_path=os.path.join(out, f"model-{t}.gguf"), n_ctx=64, logits_all=True,
-                              verbose=False, n_threads=1)
+    for t in ["f32", "f16", "q8_0", "hf-f32"]:
+        path = os.path.join(out_hf, "model-f32.gguf") if t == "hf-f32" else os.path.join(out, f"model-{t}.gguf")
+        llm = llama_cpp.Llama(model_path=path, n_ctx=64, logits_all=True, verbose=False, n_threads=1)
         llm.eval(prompt)
         last = [float(x) for x in llm.scores[len(prompt) - 1]]
         greedy = []
