@@ -236,7 +236,7 @@ public struct WeakSupervisionStudy {
     run.progress = { self.progress("distil: \($0)") }
     run.configuration.learningRate = settings.learningRate
     run.configuration.batchSize = 8
-    run.configuration.epochs = 2
+    run.configuration.epochs = settings.epochs
     run.configuration.seed = settings.sampling.seed
     _ = try run.pointwiseScorer(
       PointwiseScoreObjective(.crossEntropy), train: try Self.rows(data, file: "distil.jsonl"),

@@ -36,15 +36,31 @@ public struct RewardModelSource: RewardSource, @unchecked Sendable {
       chat: chat, name: name)
   }
 
+  /// Sequences per forward pass.
+  public var batchSize = 8
+
+  /// Scores in batches of ``batchSize``, sorted by length so little is padded; the head reads
+  /// each row's own last token (right padding cannot change it: attention is causal).
   public func score(_ items: [ScoringItem]) async throws -> [Score] {
     let decoder = model.decoder
-    return try items.map { item in
+    let sequences = try items.map { item in
       let t = try model.text.promptCompletion(
         prompt: item.prompt, completion: item.completion, chat: chat)
-      let ids = t.prompt + t.completion
-      let hidden = decoder.hiddenStates(tokens: ids, batch: 1)
-      return .value(Double(head(hidden, width: ids.count, positions: [ids.count - 1]).value.item))
+      return t.prompt + t.completion
     }
+    let order = sequences.indices.sorted { sequences[$0].count < sequences[$1].count }
+    var out = [Score](repeating: .abstain(reason: "unscored"), count: items.count)
+    for start in stride(from: 0, to: order.count, by: max(batchSize, 1)) {
+      let chunk = Array(order[start..<min(start + max(batchSize, 1), order.count)])
+      let width = chunk.map { sequences[$0].count }.max() ?? 0
+      let tokens = chunk.flatMap {
+        sequences[$0] + Array(repeating: 0, count: width - sequences[$0].count)
+      }
+      let hidden = decoder.hiddenStates(tokens: tokens, batch: chunk.count)
+      let r = head(hidden, width: width, positions: chunk.map { sequences[$0].count - 1 }).value
+      for (k, i) in chunk.enumerated() { out[i] = .value(Double(r[flat: k])) }
+    }
+    return out
   }
 }
 
