@@ -76,6 +76,9 @@ public struct WeakSupervisionStudy {
     public var timings: [(String, Double)]
   }
 
+  /// Every arm this study runs.
+  public static let armNames = ["weaver", "majority", "oracle", "random", "raft"]
+
   public var settings: Settings
   public var directory: URL
   public var progress: (String) -> Void
@@ -93,6 +96,9 @@ public struct WeakSupervisionStudy {
     pipeline: WeaverPipeline, heldOutCandidates: ScoredCandidates? = nil,
     heldOutWeaver: WeaverPipeline.Result? = nil
   ) async throws -> Outcome {
+    if let unknown = settings.arms.first(where: { !Self.armNames.contains($0) }) {
+      throw WeakSupervisionError.unknownArm(unknown)
+    }
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let trainTasks = TaskSuite.arithmetic.generate(
       n: settings.trainQuestions, seed: settings.trainSeed, difficulty: settings.difficulty)
