@@ -53,13 +53,10 @@ public struct ScoredCandidates {
     timings.append((judge.name, Date().timeIntervalSince(t1)))
     let groups = QueryGroups(queryOfItem: taskOf)
     let answers = completions.map(FinalAnswer.key(of:))
-    func mean(_ values: [Float]) -> Double? {
-      values.isEmpty ? nil : values.reduce(0.0) { $0 + Double($1) } / Double(values.count)
-    }
     let columns: [(String, [Double?])] = [
       (judge.name, judged),
-      ("self-certainty", outputs.map { mean($0.selfCertainty) }),
-      ("mean-logprob", outputs.map { mean($0.logProbs) }),
+      ("self-certainty", outputs.map(\.meanSelfCertainty)),
+      ("mean-logprob", outputs.map(\.meanLogProb)),
       (AnswerAgreement.name, try AnswerAgreement.scores(answers: answers, groups: groups)),
       ("format:final-answer", completions.map { AnswerFormatVerifier.grade($0) }),
     ]

@@ -102,8 +102,8 @@ public struct WeakSupervisionStudy {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let trainTasks = TaskSuite.arithmetic.generate(
       n: settings.trainQuestions, seed: settings.trainSeed, difficulty: settings.difficulty)
-    let heldOutPrompts = Set(heldOut.map(\.prompt))
-    let overlap = trainTasks.filter { heldOutPrompts.contains($0.prompt) }.count
+    let heldOutTexts = Set(heldOut.map(\.prompt))
+    let overlap = trainTasks.filter { heldOutTexts.contains($0.prompt) }.count
     guard overlap == 0 else {
       throw WeakSupervisionError.overlap(
         "\(overlap) training questions are also held out; choose another training seed")
@@ -131,6 +131,7 @@ public struct WeakSupervisionStudy {
           return row
         }, to: armDirectory.appendingPathComponent("held-out.jsonl"))
     }
+    let heldOutPrompts = try heldOut.map { try lm.encode($0.prompt, chat: true) }
     var arms: [Arm] = []
     for name in settings.arms {
       let armDirectory = directory.appendingPathComponent(name)
@@ -191,9 +192,8 @@ public struct WeakSupervisionStudy {
       }
       let trainSeconds = Date().timeIntervalSince(started)
       // Held-out greedy answers with the trained adapters on, then back to the base model.
-      let prompts = try heldOut.map { try lm.encode($0.prompt, chat: true) }
       let greedy = try ScoredCandidates.generate(
-        lm.generator(), prompts, .greedy(maxTokens: settings.sampling.maxTokens),
+        lm.generator(), heldOutPrompts, .greedy(maxTokens: settings.sampling.maxTokens),
         label: "\(name): held-out", progress: progress)
       lm.decoder.removeLoRA()
       try writeHeldOut(greedy.map(\.text), to: armDirectory)

@@ -5,19 +5,11 @@ import WhetEval
 import WhetLM
 import WhetRewards
 
-/// Candidates grouped by query (``QueryGroups/init(rows:)``).
-func queryGroups(_ rows: [[String: JSONValue]]) -> QueryGroups { QueryGroups(rows: rows) }
-
-/// The names of every score column in the rows' `scores` objects, sorted.
-func scoreSources(_ rows: [[String: JSONValue]]) -> [String] {
-  CandidateEvaluation.scoreSources(rows)
-}
-
 /// The score columns to use: all of them, or those named by `only`, less `exclude`.
 func chooseScoreColumns(_ rows: [[String: JSONValue]], only: [String], exclude: [String]) throws
   -> [String]
 {
-  let all = scoreSources(rows)
+  let all = CandidateEvaluation.scoreSources(rows)
   for name in only + exclude where !all.contains(name) {
     throw ValidationError(
       "no score column '\(name)' in the data (columns: \(all.joined(separator: ", ")))")

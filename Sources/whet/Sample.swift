@@ -42,7 +42,7 @@ struct Sample: ParsableCommand {
         object["completion"] = .string(o.text)
         object["completion_tokens"] = .number(Double(o.tokens.count))
         object["completion_logprob"] = .number(o.logProbs.reduce(0.0) { $0 + Double($1) })
-        object["completion_self_certainty"] = mean(o.selfCertainty).map(JSONValue.number) ?? .null
+        object["completion_self_certainty"] = o.meanSelfCertainty.map(JSONValue.number) ?? .null
         object["finish_reason"] = .string(o.finishReason.rawValue)
         print(JSONLWriter.line(object), terminator: "")
       }
@@ -52,9 +52,4 @@ struct Sample: ParsableCommand {
     }
     endProgress()
   }
-}
-
-/// The mean of `values`, or `nil` when empty.
-func mean(_ values: [Float]) -> Double? {
-  values.isEmpty ? nil : values.reduce(0.0) { $0 + Double($1) } / Double(values.count)
 }

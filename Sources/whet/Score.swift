@@ -81,7 +81,7 @@ struct ScoreCommand: AsyncParsableCommand {
     if sources.contains(AnswerAgreement.name) {
       // Agreement compares each candidate with the others of its query: all rows at once.
       let agreement = try AnswerAgreement.scores(
-        completions: items.map(\.completion), groups: queryGroups(rows))
+        completions: items.map(\.completion), groups: QueryGroups(rows: rows))
       for (i, a) in agreement.enumerated() {
         scores[i][AnswerAgreement.name] = a.map(JSONValue.number) ?? .null
         if a == nil {

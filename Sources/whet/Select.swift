@@ -25,7 +25,7 @@ struct Select: ParsableCommand {
 
   func run() throws {
     let rows = try readRows(data, strings: ["completion"])
-    let groups = queryGroups(rows)
+    let groups = QueryGroups(rows: rows)
     let sourceNames = try chooseScoreColumns(rows, only: only, exclude: exclude)
     let matrix = ScoreMatrix(
       sources: sourceNames,

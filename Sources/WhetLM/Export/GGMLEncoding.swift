@@ -12,8 +12,15 @@ public enum GGMLEncoding {
   /// - `f16`: IEEE half, round to nearest even.
   /// - `q8_0`: per block of 32, `d = max|x| / 127` stored as f16, `q = round(x / d)` with the
   ///   Float32 `d` (`quantize_row_q8_0_ref`).
-  public static func encode(_ values: Tensor, as type: GGMLType) -> Data {
-    values.withUnsafeBufferPointer { x in
+  public static func encode(_ values: Tensor, as type: GGMLType) throws(ExportError) -> Data {
+    guard exportTypes.contains(type) else {
+      throw .unsupported(
+        "GGUF type \(type.name) (written: \(exportTypes.map(\.name).joined(separator: ", ")))")
+    }
+    guard type != .q8_0 || values.count % 32 == 0 else {
+      throw .unsupported("Q8_0 needs whole blocks of 32 values, not \(values.count)")
+    }
+    return values.withUnsafeBufferPointer { x in
       switch type {
       case .f32:
         return Data(buffer: x)
@@ -25,7 +32,6 @@ public enum GGMLEncoding {
         }
         return out
       case .q8_0:
-        precondition(x.count % 32 == 0, "q8_0 needs a multiple of 32 values")
         var out = Data(count: x.count / 32 * 34)
         out.withUnsafeMutableBytes { raw in
           let base = raw.baseAddress!
@@ -44,7 +50,7 @@ public enum GGMLEncoding {
         }
         return out
       default:
-        preconditionFailure("GGMLEncoding: \(type.name) is not an export type")
+        return Data()  // refused above
       }
     }
   }

@@ -22,11 +22,6 @@ public enum GGUFExport {
   }
 
   public static func write(_ model: LanguageModel, type: GGMLType, to url: URL) throws {
-    guard GGMLEncoding.exportTypes.contains(type) else {
-      throw ExportError.unsupported(
-        "GGUF type \(type.name) (written: \(GGMLEncoding.exportTypes.map(\.name).joined(separator: ", ")))"
-      )
-    }
     let source = URL(fileURLWithPath: model.path)
     let decoder = model.decoder
     guard decoder.adapterParameters.isEmpty else {
@@ -66,7 +61,8 @@ public enum GGUFExport {
       // Rows that do not divide into Q8_0 blocks stay F32.
       let tensorType = t.shape.count == 2 && (type != .q8_0 || t.shape[1] % 32 == 0) ? type : .f32
       writer.addTensor(
-        ggufName, type: tensorType, shape: t.shape, bytes: GGMLEncoding.encode(t, as: tensorType))
+        ggufName, type: tensorType, shape: t.shape,
+        bytes: try GGMLEncoding.encode(t, as: tensorType))
     }
     if case .divisors(let divisors) = config.ropeScaling {
       writer.addTensor("rope_freqs.weight", Tensor(shape: [divisors.count], scalars: divisors))

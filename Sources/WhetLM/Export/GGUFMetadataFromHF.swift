@@ -18,7 +18,7 @@ enum GGUFMetadataFromHF {
     var out: [(String, GGUFValue)] = [
       ("general.architecture", .string(arch)),
       ("general.name", .string(directory.lastPathComponent)),
-      ("\(arch).context_length", u32(HFExport.contextLength(model))),
+      ("\(arch).context_length", u32(HFExport.contextLength(model, gguf: nil))),
       ("\(arch).embedding_length", u32(c.hiddenSize)),
       ("\(arch).block_count", u32(c.layerCount)),
       ("\(arch).feed_forward_length", u32(c.intermediateSize)),

@@ -19,7 +19,13 @@ public enum HFExport {
   ]
 
   public static func write(_ model: LanguageModel, to directory: URL) throws {
-    let config = try configJSON(model)
+    var isDirectory: ObjCBool = false
+    let fromDirectory =
+      FileManager.default.fileExists(atPath: model.path, isDirectory: &isDirectory)
+      && isDirectory.boolValue
+    // A GGUF source is opened once, for the context length and the tokenizer.
+    let gguf = fromDirectory ? nil : try GGUFFile(contentsOf: URL(fileURLWithPath: model.path))
+    let config = try configJSON(model, gguf: gguf)
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let decoder = model.decoder
     guard decoder.adapterParameters.isEmpty else {
@@ -31,24 +37,20 @@ public enum HFExport {
     try AtomicFile.write(
       Data((config.jsonText() + "\n").utf8),
       to: directory.appendingPathComponent("config.json"))
-    var isDirectory: ObjCBool = false
-    if FileManager.default.fileExists(atPath: model.path, isDirectory: &isDirectory),
-      isDirectory.boolValue
-    {
+    if let gguf {
+      try GGUFTokenizerExport.write(gguf, to: directory)
+    } else {
       let source = URL(fileURLWithPath: model.path)
       for name in copiedFiles {
         let from = source.appendingPathComponent(name)
         guard FileManager.default.fileExists(atPath: from.path) else { continue }
         try AtomicFile.write(try Data(contentsOf: from), to: directory.appendingPathComponent(name))
       }
-    } else {
-      try GGUFTokenizerExport.write(
-        try GGUFFile(contentsOf: URL(fileURLWithPath: model.path)), to: directory)
     }
   }
 
   /// The `config.json` of `model`'s decoder.
-  static func configJSON(_ model: LanguageModel) throws -> JSONValue {
+  static func configJSON(_ model: LanguageModel, gguf: GGUFFile?) throws -> JSONValue {
     let c = model.decoder.config
     guard c.family == .llama else {
       throw ExportError.unsupported("the \(c.family.rawValue) family has no Hugging Face export")
@@ -69,7 +71,7 @@ public enum HFExport {
       "head_dim": int(c.headDimension), "rms_norm_eps": .number(Double(c.rmsNormEpsilon)),
       "rope_theta": .number(Double(c.ropeTheta)), "tie_word_embeddings": .bool(c.tiedEmbeddings),
       "hidden_act": .string("silu"), "torch_dtype": .string("float32"),
-      "max_position_embeddings": int(contextLength(model)),
+      "max_position_embeddings": int(contextLength(model, gguf: gguf)),
       "rope_scaling": try ropeScaling(c.ropeScaling),
     ]
     if type != "qwen2" { fields["attention_bias"] = .bool(c.attentionBias) }
@@ -80,21 +82,19 @@ public enum HFExport {
     return .object(fields)
   }
 
-  /// The context length the source declares (`*.context_length`, `max_position_embeddings`),
-  /// else 8192.
-  static func contextLength(_ model: LanguageModel) -> Int {
+  /// The context length the source declares (the GGUF's `*.context_length`, else the
+  /// directory's `max_position_embeddings`), else 8192.
+  static func contextLength(_ model: LanguageModel, gguf: GGUFFile?) -> Int {
+    if let gguf {
+      let arch = (try? gguf.string("general.architecture")) ?? ""
+      return gguf.metadata["\(arch).context_length"]?.intValue ?? 8192
+    }
     let url = URL(fileURLWithPath: model.path)
     if let data = try? Data(contentsOf: url.appendingPathComponent("config.json")),
       let n = (try? JSONValue.parse(String(decoding: data, as: UTF8.self)))?.objectValue?[
         "max_position_embeddings"]?.numberValue
     {
       return Int(n)
-    }
-    if let file = try? GGUFFile(contentsOf: url),
-      let arch = try? file.string("general.architecture"),
-      let n = file.metadata["\(arch).context_length"]?.intValue
-    {
-      return n
     }
     return 8192
   }

@@ -24,6 +24,17 @@ public struct Generation: Sendable, Equatable {
   public var finishReason: FinishReason
 }
 
+extension Generation {
+  /// The mean self-certainty of the new tokens (the completion's score), nil when there are none.
+  public var meanSelfCertainty: Double? { Self.mean(selfCertainty) }
+  /// The mean log-prob of the new tokens, nil when there are none.
+  public var meanLogProb: Double? { Self.mean(logProbs) }
+
+  static func mean(_ values: [Float]) -> Double? {
+    values.isEmpty ? nil : values.reduce(0.0) { $0 + Double($1) } / Double(values.count)
+  }
+}
+
 /// Generation cannot start.
 public enum GenerationError: Error, CustomStringConvertible, Equatable {
   case emptyPrompt(row: Int)

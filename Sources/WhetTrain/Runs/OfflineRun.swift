@@ -131,6 +131,9 @@ public struct OfflineRun {
     let b = builder
     let length = maxLength ?? 1024
     let pack = packing
+    guard !pack || length >= 2 else {
+      throw TrainerError.configuration("packing needs max_length of at least 2, got \(length)")
+    }
     func sequences(_ rows: Rows) throws -> [TokenizedSequence] {
       let each = try examples(rows) { try b.sft($0.row, file: rows.file, line: $0.line) }
       return pack ? TokenizedSequence.packed(each, length: length) : each
