@@ -20,6 +20,12 @@ public struct TrainingStepReport: Sendable, Equatable {
   /// Global gradient norm before clipping.
   public var gradientNorm: Float
   public var learningRate: Float
+
+  public init(loss: Float, gradientNorm: Float, learningRate: Float) {
+    self.loss = loss
+    self.gradientNorm = gradientNorm
+    self.learningRate = learningRate
+  }
 }
 
 /// One update: the loss and its gradients (averaged over `microBatches`), global-norm clipping,

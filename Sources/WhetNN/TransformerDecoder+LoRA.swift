@@ -52,3 +52,15 @@ extension TransformerDecoder {
     for (_, layer) in projections { layer.adapter = nil }
   }
 }
+
+extension TransformerDecoder {
+  /// `body` run on the base model: every adapter detached for its duration and put back
+  /// after (the reference policy of a LoRA run, without a second copy of the weights).
+  public func withAdaptersDetached<T>(_ body: () throws -> T) rethrows -> T {
+    let layers = projections.map(\.layer)
+    let saved = layers.map(\.adapter)
+    for layer in layers { layer.adapter = nil }
+    defer { for (layer, adapter) in zip(layers, saved) { layer.adapter = adapter } }
+    return try body()
+  }
+}

@@ -49,13 +49,15 @@ public final class TransformerDecoder: Module {
     return norm(h)
   }
 
-  /// Log-probs `[B·T]` of `targets` (negative ids are ignored and give 0).
-  public func targetLogProbs(tokens: [Int], targets: [Int], batch: Int, keyStart: [Int]? = nil)
-    -> Variable
-  {
-    WhetTensor.targetLogProbs(
-      hidden: hiddenStates(tokens: tokens, batch: batch, keyStart: keyStart),
-      weight: outputWeight, targets: targets)
+  /// Log-probs `[B·T]` of `targets` (negative ids are ignored and give 0), from the logits
+  /// divided by `temperature`.
+  public func targetLogProbs(
+    tokens: [Int], targets: [Int], batch: Int, keyStart: [Int]? = nil, temperature: Float = 1
+  ) -> Variable {
+    var hidden = hiddenStates(tokens: tokens, batch: batch, keyStart: keyStart)
+    // log softmax((h·Wᵀ)/τ) = log softmax((h/τ)·Wᵀ): the sampling temperature (RL's policy).
+    if temperature != 1 { hidden = hidden * (1 / temperature) }
+    return WhetTensor.targetLogProbs(hidden: hidden, weight: outputWeight, targets: targets)
   }
 
   /// Next-token logits `[B, V]` at the last position of each row; the only place full-vocabulary

@@ -9,14 +9,26 @@
 /// This is the only file that imports the BLAS module, so switching the library
 /// (OpenBLAS, BLIS, Accelerate) touches nothing else.
 public enum BLAS {
-  /// Runs once, before the first BLAS call: tunes the library's thread pool for
+  /// Runs once, before the first BLAS call: picks OpenBLAS's kernels for this CPU when the
+  /// library's own detection falls back to its slowest ones, and tunes its thread pool for
   /// Whetstone's mix of BLAS and its own threaded kernels (see `shim.h`).
   @usableFromInline static let configured: Bool = {
     #if !canImport(Accelerate)
+      _ = whet_openblas_choose_core()
       whet_openblas_configure_threads()
     #endif
     return true
   }()
+
+  /// The kernel set the BLAS library uses (OpenBLAS's core name), for benchmark reports.
+  public static var kernel: String {
+    _ = configured
+    #if canImport(Accelerate)
+      return "Accelerate"
+    #else
+      return openblas_get_corename().map { String(cString: $0) } ?? "unknown"
+    #endif
+  }
 
   /// Row-major `C = alpha * op(A) * op(B) + beta * C` with `op(A)` `[M, K]`, `op(B)` `[K, N]`.
   ///

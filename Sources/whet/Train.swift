@@ -10,8 +10,11 @@ import WhetTrain
 struct Train: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract:
-      "Train a model offline: SFT, a reward model or scorer, DPO, KTO, CPO/SimPO or ORPO; LoRA or full.",
-    subcommands: [SFT.self, RM.self, DPO.self, KTO.self, CPO.self, ORPO.self])
+      "Train a model: offline (SFT, a reward model or scorer, DPO, KTO, CPO/SimPO, ORPO) or online RL (GRPO, RLOO, REINFORCE++, TOPR, RAFT, online DPO); LoRA or full.",
+    subcommands: [
+      SFT.self, RM.self, DPO.self, KTO.self, CPO.self, ORPO.self, GRPO.self, RLOO.self,
+      ReinforcePP.self, TOPR.self, RAFT.self, OnlineDPO.self,
+    ])
 
   /// Flags every offline trainer shares (transformers' TrainingArguments names).
   struct Common: ParsableArguments {

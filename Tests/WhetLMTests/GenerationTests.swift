@@ -167,6 +167,10 @@ import WhetTensor
       #expect(abs(pick.logProb - logits[pick.token]) < 1e-5)
       // KL(U ‖ p) = −log 3 − (ln 0.5 + ln 0.3 + ln 0.2) / 3 = 0.07024.
       #expect(abs(pick.selfCertainty - 0.07024) < 1e-4)
+      // q = (0.658, 0.237, 0.105): its log and entropy (0.8536 nats).
+      let q: [Float] = [0.25 / 0.38, 0.09 / 0.38, 0.04 / 0.38]
+      #expect(abs(pick.sampledLogProb - Foundation.log(q[pick.token])) < 1e-5)
+      #expect(abs(pick.entropy - 0.85358) < 1e-4)
     }
     for (count, expected) in zip(counts, [0.25 / 0.38, 0.09 / 0.38, 0.04 / 0.38]) {
       #expect(abs(Double(count) / 4000 - expected) < 0.025)
@@ -179,12 +183,16 @@ import WhetTensor
     var counts = [0, 0, 0, 0]
     var rng = SeededGenerator(seed: 1)
     for _ in 0..<2000 {
-      let (t, lp, _) = logits.withUnsafeBufferPointer {
+      let pick = logits.withUnsafeBufferPointer {
         Sampler.sample(
           logits: $0, previous: [], parameters: SamplingParameters(topP: 0.7), rng: &rng)
       }
+      let t = pick.token
       counts[t] += 1
-      #expect(abs(lp - logits[t]) < 1e-5)
+      #expect(abs(pick.logProb - logits[t]) < 1e-5)
+      // Sampled from {0.5, 0.3} renormalised: q = 0.625 or 0.375; H = 0.6616 nats.
+      #expect(abs(pick.sampledLogProb - Foundation.log(t == 0 ? 0.625 : 0.375)) < 1e-5)
+      #expect(abs(pick.entropy - 0.66156) < 1e-4)
     }
     #expect(counts[2] == 0 && counts[3] == 0)
     // Kept mass renormalised: 0.5 / 0.8 = 0.625 of draws go to token 0.

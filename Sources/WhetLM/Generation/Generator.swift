@@ -13,15 +13,33 @@ public enum FinishReason: String, Sendable, Codable {
 
 /// One row's output: tokens, their log-probs under the model, and text.
 public struct Generation: Sendable, Equatable {
-  /// New tokens, without the end-of-sequence token that stopped the row.
+  /// New tokens, without the end-of-sequence token that stopped the row (that is ``stop``).
   public var tokens: [Int]
   /// `log π(token | prefix)` of each new token (raw model distribution), `[tokens.count]`.
   public var logProbs: [Float]
   /// Self-certainty `KL(U ‖ π(· | prefix))` of the distribution each new token was drawn
   /// from (raw model distribution), `[tokens.count]`; its mean is the completion's score.
   public var selfCertainty: [Float]
+  /// `log q(token | prefix)` under the distribution actually sampled (after penalty,
+  /// temperature and truncation; ``SampledToken/sampledLogProb``), `[tokens.count]`.
+  public var sampledLogProbs: [Float] = []
+  /// The entropy of each step's sampled distribution, `[tokens.count]`.
+  public var entropies: [Float] = []
+  /// The end-of-sequence or end-of-turn token that stopped the row, when one did.
+  public var stop: SampledToken? = nil
   public var text: String
   public var finishReason: FinishReason
+
+  public init(
+    tokens: [Int], logProbs: [Float], selfCertainty: [Float], text: String,
+    finishReason: FinishReason
+  ) {
+    self.tokens = tokens
+    self.logProbs = logProbs
+    self.selfCertainty = selfCertainty
+    self.text = text
+    self.finishReason = finishReason
+  }
 }
 
 extension Generation {
@@ -122,8 +140,10 @@ public struct Generator {
       var stillActive: [Int] = []
       var keptRows: [Int] = []
       // Rows sample in parallel (each has its own generator); the rest runs in row order.
-      var picks = [(token: Int, logProb: Float, selfCertainty: Float)](
-        repeating: (0, 0, 0), count: active.count)
+      var picks = [SampledToken](
+        repeating: SampledToken(
+          token: 0, logProb: 0, sampledLogProb: 0, selfCertainty: 0, entropy: 0),
+        count: active.count)
       logits.withUnsafeBufferPointer { pl in
         rngs.withUnsafeMutableBufferPointer { rngs in
           picks.withUnsafeMutableBufferPointer { picks in
@@ -140,15 +160,19 @@ public struct Generator {
         }
       }
       for (cacheRow, row) in active.enumerated() {
-        let (token, logProb, selfCertainty) = picks[cacheRow]
+        let pick = picks[cacheRow]
+        let token = pick.token
         onToken?(row, token)
         if stopTokens.contains(token) {
           outputs[row].finishReason = .endOfSequence
+          outputs[row].stop = pick
           continue
         }
         outputs[row].tokens.append(token)
-        outputs[row].logProbs.append(logProb)
-        outputs[row].selfCertainty.append(selfCertainty)
+        outputs[row].logProbs.append(pick.logProb)
+        outputs[row].selfCertainty.append(pick.selfCertainty)
+        outputs[row].sampledLogProbs.append(pick.sampledLogProb)
+        outputs[row].entropies.append(pick.entropy)
         if !p.stopStrings.isEmpty,
           let cut = Self.stopIndex(detokenize(outputs[row].tokens), p.stopStrings)
         {

@@ -1,18 +1,33 @@
 import Foundation
 import WhetTensor
 
+/// One sampling step's outcome.
+public struct SampledToken: Sendable, Equatable {
+  public var token: Int
+  /// `log p(token)` under the model's own distribution `p` (the raw logits' softmax, before
+  /// penalties, temperature or truncation).
+  public var logProb: Float
+  /// `log q(token)` under the distribution actually sampled, `q`: after the repetition
+  /// penalty, temperature and truncation (renormalised over the tokens kept); 0 for greedy
+  /// decoding. RL's behaviour policy.
+  public var sampledLogProb: Float
+  /// Self-certainty `KL(U ‖ p) = −log V − (1/V) Σ_v log p(v)` (Kang et al. 2025,
+  /// ALGORITHMS.md §1).
+  public var selfCertainty: Float
+  /// The entropy `−Σ q log q` of the distribution sampled (0 for greedy decoding).
+  public var entropy: Float
+}
+
 /// Picks a token from one row of logits, in the order transformers applies its processors:
 /// repetition penalty, temperature, top-k, top-p, min-p.
 public enum Sampler {
-  /// The chosen token and two facts about the model's own distribution `p` (the raw logits'
-  /// softmax, before penalties, temperature or truncation): the token's log-probability,
-  /// which RL needs as the behaviour policy's log-prob, and the step's self-certainty
-  /// `KL(U ‖ p) = −log V − (1/V) Σ_v log p(v)` (Kang et al. 2025, ALGORITHMS.md §1), which
-  /// costs one more sum here and a whole forward pass afterwards.
+  /// The chosen token with its log-probability under the model and under the distribution
+  /// sampled, the step's self-certainty (one more sum here, a whole forward pass afterwards)
+  /// and the sampled distribution's entropy.
   public static func sample(
     logits row: UnsafeBufferPointer<Float>, previous: [Int], parameters p: SamplingParameters,
     rng: inout SeededGenerator
-  ) -> (token: Int, logProb: Float, selfCertainty: Float) {
+  ) -> SampledToken {
     let v = row.count
     var logits = Array(row)
     let logNormalizer = logSumExp(logits)
@@ -25,43 +40,60 @@ public enum Sampler {
           logits[id] > 0 ? logits[id] / p.repetitionPenalty : logits[id] * p.repetitionPenalty
       }
     }
-    let token: Int
+    let draw: Draw
     if p.temperature <= 0 {
-      token = argmax(logits)
+      draw = Draw(token: argmax(logits), logProb: 0, entropy: 0)
     } else if p.topK <= 0 && p.topP >= 1 && p.minP <= 0 {
-      token = drawTempered(logits, temperature: p.temperature, rng: &rng)
+      draw = drawTempered(logits, temperature: p.temperature, rng: &rng)
     } else {
-      token = drawTruncated(logits, parameters: p, rng: &rng)
+      draw = drawTruncated(logits, parameters: p, rng: &rng)
     }
-    return (token, row[token] - logNormalizer, selfCertainty)
+    return SampledToken(
+      token: draw.token, logProb: row[draw.token] - logNormalizer, sampledLogProb: draw.logProb,
+      selfCertainty: selfCertainty, entropy: draw.entropy)
+  }
+
+  /// A token drawn from `q`, its `log q` and the entropy of `q`.
+  struct Draw {
+    var token: Int
+    var logProb: Float
+    var entropy: Float
   }
 
   /// A draw from `softmax(logits / temperature)` over the whole vocabulary, in id order:
   /// nothing is truncated, so nothing needs sorting.
   static func drawTempered(_ logits: [Float], temperature: Float, rng: inout SeededGenerator)
-    -> Int
+    -> Draw
   {
     let m = logits.max() ?? 0
     var weights = [Float](repeating: 0, count: logits.count)
     var total: Float = 0
+    var weightedLog: Float = 0  // Σ w·(l − m)/T
     for i in logits.indices {
-      weights[i] = Foundation.exp((logits[i] - m) / temperature)
+      let z = (logits[i] - m) / temperature
+      weights[i] = Foundation.exp(z)
       total += weights[i]
+      weightedLog += weights[i] * z
+    }
+    let logTotal = Foundation.log(total)
+    let entropy = logTotal - weightedLog / total
+    func result(_ i: Int) -> Draw {
+      Draw(token: i, logProb: (logits[i] - m) / temperature - logTotal, entropy: entropy)
     }
     let r = rng.nextUniform() * total
     var acc: Float = 0
     for i in weights.indices {
       acc += weights[i]
-      if r < acc { return i }
+      if r < acc { return result(i) }
     }
-    return weights.lastIndex { $0 > 0 } ?? 0
+    return result(weights.lastIndex { $0 > 0 } ?? 0)
   }
 
   /// A draw after top-k, top-p and min-p truncation, which need the candidates sorted by
   /// logit (descending; ties by id, for determinism).
   static func drawTruncated(
     _ logits: [Float], parameters p: SamplingParameters, rng: inout SeededGenerator
-  ) -> Int {
+  ) -> Draw {
     let candidates: [Int]
     if p.topK > 0 && p.topK < logits.count {
       candidates = partialTop(logits, p.topK)
@@ -90,13 +122,21 @@ public enum Sampler {
       keep = min(keep, max(1, probs.prefix(keep).firstIndex { $0 < threshold } ?? keep))
     }
     let kept = probs.prefix(keep)
-    let r = rng.nextUniform() * kept.reduce(0, +)
+    let keptTotal = kept.reduce(0, +)
+    let entropy = kept.reduce(Float(0)) { h, q in
+      q > 0 ? h - (q / keptTotal) * Foundation.log(q / keptTotal) : h
+    }
+    func result(_ i: Int) -> Draw {
+      Draw(
+        token: candidates[i], logProb: Foundation.log(probs[i] / keptTotal), entropy: entropy)
+    }
+    let r = rng.nextUniform() * keptTotal
     var acc: Float = 0
     for (i, q) in kept.enumerated() {
       acc += q
-      if r < acc { return candidates[i] }
+      if r < acc { return result(i) }
     }
-    return candidates[keep - 1]
+    return result(keep - 1)
   }
 
   /// The ids whose tempered probability is at least `e^-40` of the most likely token's.

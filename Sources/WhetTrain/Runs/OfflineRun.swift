@@ -213,6 +213,13 @@ public struct OfflineRun {
     trainer.progress = progress
     trainer.lengthOf = { $0.tokenCount }
     let summary = try trainer.run(resume: resume)
+    try saveTrained()
+    return summary
+  }
+
+  /// Writes the trained adapter in PEFT's layout to `OUT/adapter` (LoRA runs) or the whole
+  /// model as a Hugging Face directory to `OUT/model` (full fine-tuning).
+  func saveTrained() throws {
     if let lora {
       try PEFTAdapter.save(
         model.decoder, configuration: lora, baseModel: model.path,
@@ -220,7 +227,6 @@ public struct OfflineRun {
     } else {
       try HFExport.write(model, to: directory.appendingPathComponent("model"))
     }
-    return summary
   }
 
   /// The policy's summed log-probs of a batch of pairs (chosen and rejected in one forward),

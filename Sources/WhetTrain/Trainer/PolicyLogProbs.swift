@@ -25,11 +25,11 @@ public enum PolicyLogProbs {
   }
 
   /// `[B·T]` per-token log-probs (0 where nothing is trained) and the `[B·T]` mask of trained
-  /// positions.
-  public static func tokens(_ model: TransformerDecoder, _ sequences: [TokenizedSequence])
-    -> (logProbs: Variable, mask: Tensor)
-  {
-    let (logProbs, targets, _) = forward(model, sequences)
+  /// positions; the logits divided by `temperature` (RL's policy is the distribution sampled).
+  public static func tokens(
+    _ model: TransformerDecoder, _ sequences: [TokenizedSequence], temperature: Float = 1
+  ) -> (logProbs: Variable, mask: Tensor) {
+    let (logProbs, targets, _) = forward(model, sequences, temperature: temperature)
     return (logProbs, Tensor(shape: [targets.count], scalars: targets.map { $0 >= 0 ? 1 : 0 }))
   }
 
@@ -41,11 +41,12 @@ public enum PolicyLogProbs {
     return sum(reshape(logProbs, [sequences.count, width]), alongAxis: 1)
   }
 
-  static func forward(_ model: TransformerDecoder, _ sequences: [TokenizedSequence])
-    -> (logProbs: Variable, targets: [Int], width: Int)
-  {
+  static func forward(
+    _ model: TransformerDecoder, _ sequences: [TokenizedSequence], temperature: Float = 1
+  ) -> (logProbs: Variable, targets: [Int], width: Int) {
     let (tokens, targets, width) = padded(sequences)
-    let logProbs = model.targetLogProbs(tokens: tokens, targets: targets, batch: sequences.count)
+    let logProbs = model.targetLogProbs(
+      tokens: tokens, targets: targets, batch: sequences.count, temperature: temperature)
     return (logProbs, targets, width)
   }
 }

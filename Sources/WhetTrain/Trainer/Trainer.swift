@@ -88,13 +88,7 @@ public final class Trainer<Example> {
   /// The order of epoch `epoch`: a Fisher–Yates shuffle from a generator seeded by the run's
   /// seed and the epoch, so any position can be recomputed on resume.
   func order(epoch: Int) -> [Int] {
-    var rng = SeededGenerator(
-      seed: configuration.seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(epoch + 1))
-    var order = Array(train.indices)
-    for i in stride(from: order.count - 1, to: 0, by: -1) {
-      let j = Int(rng.next() % UInt64(i + 1))
-      order.swapAt(i, j)
-    }
+    let order = DataOrder.shuffled(count: train.count, seed: configuration.seed, epoch: epoch)
     guard configuration.groupByLength, let lengthOf else { return order }
     let mega = 50 * configuration.batchSize
     return stride(from: 0, to: order.count, by: mega).flatMap { start in
@@ -105,46 +99,27 @@ public final class Trainer<Example> {
     }
   }
 
-  var metricsURL: URL { directory.appendingPathComponent("metrics.jsonl") }
-  var checkpointDirectory: URL { directory.appendingPathComponent("checkpoints") }
-
-  func checkpointURL(step: Int) -> URL {
-    checkpointDirectory.appendingPathComponent(String(format: "step-%06d.safetensors", step))
-  }
-
-  /// The newest checkpoint, if any.
-  public func latestCheckpoint() -> (step: Int, url: URL)? {
-    let names =
-      (try? FileManager.default.contentsOfDirectory(atPath: checkpointDirectory.path)) ?? []
-    let steps = names.compactMap { name -> Int? in
-      guard name.hasPrefix("step-"), name.hasSuffix(".safetensors") else { return nil }
-      return Int(name.dropFirst(5).dropLast(12))
-    }
-    return steps.max().map { ($0, checkpointURL(step: $0)) }
-  }
+  /// The run's files.
+  public var files: RunDirectory { RunDirectory(directory) }
 
   /// Trains to the end (or from the newest checkpoint when `resume`).
   public func run(resume: Bool = false) throws -> TrainingSummary {
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    var files = self.files
+    files.kept = checkpointsKept
     var step = 0
     var position = 0
     var lastCheckpoint: String? = nil
     // `--resume` with no checkpoint yet starts the run afresh.
-    if resume, let latest = latestCheckpoint() {
-      let state = try Checkpoint.load(from: latest.url, into: parameters, optimizer: optimizer)
-      guard state.step == latest.step else {
-        throw TrainerError.resume("\(latest.url.path) holds step \(state.step)")
-      }
+    let resumed = resume ? try files.resume(parameters: parameters, optimizer: optimizer) : nil
+    try files.start(fresh: resumed == nil)
+    if let (state, path) = resumed {
       try restoreRandomState(state.extra)
       step = state.step
       position = state.dataPosition
-      lastCheckpoint = latest.url.path
-      try truncateMetrics(after: step)
-    } else if FileManager.default.fileExists(atPath: metricsURL.path) {
-      try FileManager.default.removeItem(at: metricsURL)
+      lastCheckpoint = path
     }
     let schedule = configuration.schedule(totalSteps: totalSteps)
-    let writer = try JSONLWriter(url: metricsURL, append: true)
+    let writer = try JSONLWriter(url: files.metrics, append: true)
     defer { try? writer.close() }
     let start = Date()
     let startStep = step
@@ -153,7 +128,7 @@ public final class Trainer<Example> {
     var tokensSinceLog = 0
     // The held-out split before any update, so the report can show before and after.
     if step == 0, !self.evaluation.isEmpty {
-      try writer.write(Self.line(step: 0, try evaluate()))
+      try writer.write(RunDirectory.line(step: 0, try evaluate()))
     }
     var logStart = Date()
     while step < totalSteps {
@@ -217,17 +192,17 @@ public final class Trainer<Example> {
         !self.evaluation.isEmpty
       {
         evaluation = try evaluate()
-        try writer.write(Self.line(step: step, evaluation))
+        try writer.write(RunDirectory.line(step: step, evaluation))
       }
       if let every = configuration.saveEvery, step % every == 0, step < totalSteps {
-        lastCheckpoint = try save(step: step, position: position)
+        lastCheckpoint = try save(files, step: step, position: position)
       }
     }
     if !self.evaluation.isEmpty {
       evaluation = try evaluate()
-      try writer.write(Self.line(step: step, evaluation))
+      try writer.write(RunDirectory.line(step: step, evaluation))
     }
-    lastCheckpoint = try save(step: step, position: position)
+    lastCheckpoint = try save(files, step: step, position: position)
     return TrainingSummary(
       steps: step, finalLoss: lastLoss, evaluation: evaluation, checkpoint: lastCheckpoint)
   }
@@ -261,37 +236,12 @@ public final class Trainer<Example> {
       uniqueKeysWithValues: Self.mean(metrics, weights: sizes).map { ("eval_" + $0.key, $0.value) })
   }
 
-  func save(step: Int, position: Int) throws -> String {
-    let url = checkpointURL(step: step)
-    try Checkpoint.save(
-      to: url, parameters: parameters, optimizer: optimizer,
+  func save(_ files: RunDirectory, step: Int, position: Int) throws -> String {
+    try files.save(
+      step: step, parameters: parameters, optimizer: optimizer,
       state: TrainingState(
         step: step, dataPosition: position, generator: SeededGenerator(seed: configuration.seed),
         extra: saveRandomState()))
-    // Keep the newest few.
-    let names =
-      (try? FileManager.default.contentsOfDirectory(atPath: checkpointDirectory.path)) ?? []
-    let old = names.filter { $0.hasPrefix("step-") && $0.hasSuffix(".safetensors") }.sorted()
-      .dropLast(checkpointsKept)
-    for name in old {
-      try? FileManager.default.removeItem(at: checkpointDirectory.appendingPathComponent(name))
-    }
-    return url.path
-  }
-
-  /// Drops metric lines of steps after `step` (written after the checkpoint a run resumes from).
-  func truncateMetrics(after step: Int) throws {
-    guard FileManager.default.fileExists(atPath: metricsURL.path) else { return }
-    let rows = try JSONLReader.readAll(metricsURL)
-    let kept = rows.filter { ($0["step"]?.numberValue ?? 0) <= Double(step) }
-    let text = kept.map { JSONLWriter.line($0) + "\n" }.joined()
-    try AtomicFile.write(Data(text.utf8), to: metricsURL)
-  }
-
-  static func line(step: Int, _ metrics: [String: Float]) -> [String: JSONValue] {
-    var line: [String: JSONValue] = ["step": .number(Double(step))]
-    for (name, value) in metrics { line[name] = .number(Double(value)) }
-    return line
   }
 
   /// Each metric's mean over the micro-batches that report it, weighted by `weights` (the
@@ -308,7 +258,8 @@ public final class Trainer<Example> {
     return sums.mapValues { $0.0 / $0.1 }
   }
 
-  static func duration(_ seconds: Double) -> String {
+  /// `s`, `MmSs` or `HhMm`, for progress lines.
+  public static func duration(_ seconds: Double) -> String {
     guard seconds.isFinite else { return "?" }
     let s = Int(seconds.rounded())
     return s >= 3600 ? "\(s / 3600)h\(s % 3600 / 60)m" : s >= 60 ? "\(s / 60)m\(s % 60)s" : "\(s)s"
