@@ -67,6 +67,15 @@ func randomTensor(_ shape: [Int], seed: UInt64, std: Float = 1) -> Tensor {
   return Tensor.randomNormal(shape, std: std, using: &rng)
 }
 
+// The machine, once: the CPU model and the BLAS kernels in use.
+do {
+  let cpu =
+    (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.split(separator: "\n")
+    .first { $0.hasPrefix("model name") }?.split(separator: ":").last?
+    .trimmingCharacters(in: .whitespaces) ?? "unknown"
+  emit("machine", 0, unit: "", config: ["cpu": cpu, "blas_kernel": BLAS.kernel])
+}
+
 // Warm up the BLAS threads and the CPU clock so the first figure is not penalised.
 do {
   let a = randomTensor([1024, 1024], seed: 0)
@@ -314,6 +323,21 @@ if selected("judge.local_yes") || selected("judge.local_additive") {
 if ["train.dpo.step", "train.dpo.step.lora", "train.sft.step"].contains(where: selected) {
   do {
     try trainBenchmarks(modelPath: modelPath)
+  } catch {
+    FileHandle.standardError.write(Data("whet-bench: \(error)\n".utf8))
+    exit(1)
+  }
+}
+
+// MARK: Online RL steps (RLBenchmarks.swift).
+
+if ["train.grpo.step", "train.grpo.step.lora"].contains(where: selected) {
+  do {
+    let names = Set(["train.grpo.step", "train.grpo.step.lora"].filter(selected))
+    for (name, value, unit, config) in try await rlBenchmarks(modelPath: modelPath, names: names)
+    {
+      emit(name, value, unit: unit, config: config)
+    }
   } catch {
     FileHandle.standardError.write(Data("whet-bench: \(error)\n".utf8))
     exit(1)

@@ -15,7 +15,7 @@ struct OnlineOptions: ParsableArguments {
   @Option(help: "Comma-separated weights, one per --reward.") var rewardWeights: String?
   @Option(
     help:
-      "Scores the greedy held-out completions (eval_accuracy); default: math when the rows have an answer column, else the first --reward."
+      "Scores the greedy held-out completions (eval_greedy_accuracy); default: math when the rows have an answer column, else the first --reward."
   )
   var evalReward: String?
   @Option(help: "G, completions per prompt.") var numGenerations = 8
@@ -118,7 +118,9 @@ struct OnlineOptions: ParsableArguments {
 
   /// The reward functions named by `names`, built on the policy model (a local judge or a model
   /// score reads the policy as it is being trained).
-  func rewards(_ names: [String], model: LanguageModel) throws -> [any OnlineReward] {
+  func rewards(_ names: [String], model: LanguageModel, violationLog: URL? = nil) throws
+    -> [any OnlineReward]
+  {
     var settings = RewardSourceSettings(model: { model }, baseModelPath: model.path)
     settings.chat = chat
     settings.judgeURL = judgeURL
@@ -127,6 +129,11 @@ struct OnlineOptions: ParsableArguments {
     return try names.map { name -> any OnlineReward in
       switch name {
       case "majority": return MajorityVoteReward()
+      case "code":
+        // Every sandbox violation is logged: the policy is optimised against this reward.
+        let source = try RewardSourceRegistry.make([name], settings: settings)[0]
+        guard let verifier = source as? CodeVerifier else { return SourceReward(source) }
+        return CodeReward(verifier, log: violationLog)
       case "weaver":
         let sources = try RewardSourceRegistry.make(
           weaverSources.split(separator: ",").map(String.init), settings: settings)
@@ -163,7 +170,10 @@ extension Train {
     run.maxPromptLength = common.maxPromptLength
     run.skipBadRows = common.skipBadRows
     let (train, evaluation) = try common.rows()
-    let rewards = try options.rewards(options.reward, model: run.model)
+    try FileManager.default.createDirectory(at: run.directory, withIntermediateDirectories: true)
+    let rewards = try options.rewards(
+      options.reward, model: run.model,
+      violationLog: run.directory.appendingPathComponent("sandbox-violations.jsonl"))
     let hasAnswer = train.rows.first?.row.extras["answer"] != nil
     let evalName = options.evalReward ?? (hasAnswer ? "math" : options.reward[0])
     let evaluationReward = try options.rewards([evalName], model: run.model).first

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WhetRewards
 
 @testable import WhetEval
 
@@ -119,7 +120,7 @@ private enum Recompute {
     for (i, row) in rows.enumerated() {
       #expect(row.difficulty == i % suite.levels + 1)
       #expect(row.task.hasPrefix(suite.rawValue + "/"))
-      #expect(row.prompt.contains("Answer with just"))
+      #expect(row.prompt.contains(suite == .code ? "Reply with only the code" : "Answer with just"))
       #expect(!row.answer.isEmpty)
       #expect(row.columns["answer"] == row.answer)
     }
@@ -159,6 +160,21 @@ private enum Recompute {
     }
   }
 
+  /// Every code task's reference solution passes its tests in the sandbox (the expected values
+  /// were computed in Swift, the solution runs in Python), and a constant function does not.
+  @Test func codeReferenceSolutionsPassTheirTests() throws {
+    let verifier = CodeVerifier(sandbox: PythonSandbox())
+    for row in TaskSuite.code.generate(n: 12, seed: 4) {
+      let tests = try #require(row.tests)
+      #expect(tests.count == 4)
+      let right = verifier.verify(row.scoringItem(completion: "```python\n\(row.answer)```"))
+      #expect(right.value == 1, "\(row.prompt): \(row.answer) \(tests) \(right)")
+      let name = String(row.answer.dropFirst(4).prefix { $0 != "(" })
+      let wrong = verifier.verify(row.scoringItem(completion: "def \(name)(x):\n    return 0\n"))
+      #expect(wrong.value == 0, "\(row.prompt)")
+    }
+  }
+
   @Test func handCheckedExamples() {
     // Values worked out by hand from the generated prompts.
     let row = TaskRow(
@@ -179,7 +195,7 @@ private enum Recompute {
     #expect(try TaskSuite.named("sorting") == .sorting)
     #expect(
       throws: TaskSuiteError.unknownSuite(
-        name: "algebra", valid: ["arithmetic", "strings", "sorting", "counting"])
+        name: "algebra", valid: ["arithmetic", "strings", "sorting", "counting", "code"])
     ) {
       try TaskSuite.named("algebra")
     }

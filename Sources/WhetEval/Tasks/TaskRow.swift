@@ -12,13 +12,18 @@ public struct TaskRow: Sendable, Equatable {
   public var task: String
   /// 1 (easiest) upwards; the meaning is per suite (steps, composed functions, list length).
   public var difficulty: Int?
+  /// Python test statements (the `code` suite; the `code` verifier's `tests` column).
+  public var tests: [String]?
 
   /// A row with the given columns.
-  public init(prompt: String, answer: String, task: String, difficulty: Int? = nil) {
+  public init(
+    prompt: String, answer: String, task: String, difficulty: Int? = nil, tests: [String]? = nil
+  ) {
     self.prompt = prompt
     self.answer = answer
     self.task = task
     self.difficulty = difficulty
+    self.tests = tests
   }
 
   /// The row as a JSONL object.
@@ -27,6 +32,7 @@ public struct TaskRow: Sendable, Equatable {
       "prompt": .string(prompt), "answer": .string(answer), "task": .string(task),
     ]
     if let difficulty { object["difficulty"] = .number(Double(difficulty)) }
+    if let tests { object["tests"] = .array(tests.map(JSONValue.string)) }
     return object
   }
 
@@ -34,6 +40,7 @@ public struct TaskRow: Sendable, Equatable {
   public var columns: [String: String] {
     var columns = ["answer": answer, "task": task]
     if let difficulty { columns["difficulty"] = String(difficulty) }
+    if let tests { columns["tests"] = JSONValue.array(tests.map(JSONValue.string)).jsonText() }
     return columns
   }
 

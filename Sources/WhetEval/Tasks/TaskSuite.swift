@@ -12,6 +12,9 @@ public enum TaskSuite: String, Sendable, CaseIterable {
   case sorting
   /// Counting letters in a word or list items with a property (answer: a number).
   case counting
+  /// Python functions checked by tests in the sandbox (a `tests` column; answer: a reference
+  /// solution).
+  case code
 
   /// The suite called `name` (its raw value).
   public static func named(_ name: String) throws(TaskSuiteError) -> TaskSuite {
@@ -28,6 +31,7 @@ public enum TaskSuite: String, Sendable, CaseIterable {
     case .strings: return 3
     case .sorting: return 4
     case .counting: return 3
+    case .code: return 3
     }
   }
 
@@ -42,6 +46,7 @@ public enum TaskSuite: String, Sendable, CaseIterable {
       case .strings: return StringTasks.make(level: level, random: &random)
       case .sorting: return SortingTasks.make(level: level, random: &random)
       case .counting: return CountingTasks.make(level: level, random: &random)
+      case .code: return CodeTasks.make(level: level, random: &random)
       }
     }
   }
@@ -53,6 +58,7 @@ public enum TaskSuite: String, Sendable, CaseIterable {
     case .strings: return 2
     case .sorting: return 3
     case .counting: return 4
+    case .code: return 5
     }
   }
 }

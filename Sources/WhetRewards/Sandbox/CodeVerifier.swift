@@ -37,8 +37,15 @@ public struct CodeVerifier: RewardSource {
 
   /// Runs up to ``concurrency`` items at a time, each on a Dispatch thread.
   public func score(_ items: [ScoringItem]) async throws -> [Score] {
-    var scores = [Score](repeating: .abstain(reason: "not run"), count: items.count)
-    await withTaskGroup(of: (Int, Score).self) { group in
+    try await run(items).map(\.score)
+  }
+
+  /// Every item's verdict and, where the code ran, the sandbox's full result (for
+  /// ``SandboxViolation`` logs); up to ``concurrency`` items at a time.
+  public func run(_ items: [ScoringItem]) async throws -> [(score: Score, result: SandboxResult?)] {
+    var scores = [(score: Score, result: SandboxResult?)](
+      repeating: (.abstain(reason: "not run"), nil), count: items.count)
+    await withTaskGroup(of: (Int, (Score, SandboxResult?)).self) { group in
       var next = 0
       func addNext() {
         guard next < items.count else { return }
@@ -58,27 +65,33 @@ public struct CodeVerifier: RewardSource {
 
   /// The verdict on one item, computed on the calling thread (blocks for up to the wall-clock
   /// limit).
-  public func verify(_ item: ScoringItem) -> Score {
+  public func verify(_ item: ScoringItem) -> Score { verifyWithResult(item).score }
+
+  /// ``verify(_:)`` with the sandbox's result, when the code ran.
+  public func verifyWithResult(_ item: ScoringItem) -> (score: Score, result: SandboxResult?) {
     guard let cell = item.columns[testsColumn] else {
-      return .abstain(reason: "no tests: column '\(testsColumn)' is missing")
+      return (.abstain(reason: "no tests: column '\(testsColumn)' is missing"), nil)
     }
     let tests = Self.tests(from: cell)
     guard !tests.isEmpty else {
-      return .abstain(reason: "no tests: column '\(testsColumn)' is empty")
+      return (.abstain(reason: "no tests: column '\(testsColumn)' is empty"), nil)
     }
     do {
       let result = try sandbox.run(solution: Self.code(in: item.completion), tests: tests)
-      return .value(result.score(partialCredit: partialCredit))
+      return (.value(result.score(partialCredit: partialCredit)), result)
     } catch {
-      return .abstain(reason: "sandbox unavailable: \(error)")
+      return (.abstain(reason: "sandbox unavailable: \(error)"), nil)
     }
   }
 
-  /// Runs ``verify(_:)`` on a Dispatch thread so the blocking wait does not hold a thread of
-  /// Swift's cooperative pool.
-  private func scoreOffThread(_ item: ScoringItem) async -> Score {
+  /// Runs ``verifyWithResult(_:)`` on a Dispatch thread so the blocking wait does not hold a
+  /// thread of Swift's cooperative pool.
+  private func scoreOffThread(_ item: ScoringItem) async -> (Score, SandboxResult?) {
     await withCheckedContinuation { continuation in
-      DispatchQueue.global().async { continuation.resume(returning: self.verify(item)) }
+      DispatchQueue.global().async {
+        let out = self.verifyWithResult(item)
+        continuation.resume(returning: (out.score, out.result))
+      }
     }
   }
 

@@ -31,6 +31,13 @@ public protocol OnlineReward: Sendable {
   /// The item columns it reads (`answer` for `math`); empty for label-free rewards.
   var columnsRead: Set<String> { get }
   func score(_ batch: RolloutBatch) async throws -> [Double?]
+  /// Counts from the last batch scored, logged with the step's metrics (such as
+  /// `sandbox/violations`).
+  var diagnostics: [String: Double] { get }
+}
+
+extension OnlineReward {
+  public var diagnostics: [String: Double] { [:] }
 }
 
 /// Any ``RewardSource`` (verifiers, judges, model scores, reward models) as a reward.

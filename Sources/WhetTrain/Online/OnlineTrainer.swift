@@ -45,7 +45,7 @@ public final class OnlineTrainer {
   public let prompts: [OnlinePrompt]
   public let evaluation: [OnlinePrompt]
   public let rewards: [any OnlineReward]
-  /// Scores the greedy held-out completions (`eval_accuracy`); nil: no evaluation.
+  /// Scores the greedy held-out completions (`eval_greedy_accuracy`); nil: no evaluation.
   public let evaluationReward: (any OnlineReward)?
   public let sampler: RolloutSampler
   /// Per-token log-probs of sequences under the reference policy (`[T]` each, aligned like
@@ -253,6 +253,7 @@ public final class OnlineTrainer {
     var allRewards: [[Double?]] = []
     var samplingRounds = 0
     var groupOffset = 0
+    var diagnostics: [String: Double] = [:]
     while kept.count < p * g, samplingRounds < (online.dynamicSampling ? online.maxSamplingRounds : 1)
     {
       let batchPrompts = prompts(from: position, count: p)
@@ -266,7 +267,10 @@ public final class OnlineTrainer {
       samplingRounds += 1
       let batch = RolloutBatch(prompts: batchPrompts, rollouts: rollouts, groupSize: g)
       var perFunction: [[Double?]] = []
-      for reward in rewards { perFunction.append(try await reward.score(batch)) }
+      for reward in rewards {
+        perFunction.append(try await reward.score(batch))
+        for (name, value) in reward.diagnostics { diagnostics[name, default: 0] += value }
+      }
       if let buffer = online.overlongBufferLength {
         perFunction.append(rollouts.map { Self.overlongPenalty($0, limit: online.maxCompletionLength, buffer: buffer) })
       }
@@ -312,6 +316,7 @@ public final class OnlineTrainer {
       Double(generated) / max(generationSeconds, 1e-9)
     metrics["num_generated_tokens"] = Double(generated)
     if online.dynamicSampling { metrics["sampling/rounds"] = Double(samplingRounds) }
+    metrics.merge(diagnostics) { $1 }
     if let mismatch = Self.logProbMismatch(kept) { metrics["sampling/logprob_mismatch"] = mismatch }
     for reward in rewards {
       if let weaver = reward as? WeaverReward {
@@ -635,7 +640,7 @@ public final class OnlineTrainer {
   // MARK: - Evaluation and logs
 
   /// Greedy completions of the held-out prompts from the policy as it is now, scored by the
-  /// evaluation reward: `eval_accuracy` (its mean) and `eval_completion_length`.
+  /// evaluation reward: `eval_greedy_accuracy` (its mean) and `eval_completion_length`.
   func evaluate(step: Int) async throws -> [String: Float] {
     guard let evaluationReward else { return [:] }
     var rollouts: [Rollout] = []
@@ -660,7 +665,7 @@ public final class OnlineTrainer {
     let accuracy = present.isEmpty ? 0 : present.reduce(0, +) / Double(present.count)
     progress(String(format: "held-out %@ at step %d: %.3f", evaluationReward.name, step, accuracy))
     return [
-      "eval_accuracy": Float(accuracy),
+      "eval_greedy_accuracy": Float(accuracy),
       "eval_completion_length": Float(Self.mean(rollouts.map { Double($0.tokens.count) })),
     ]
   }

@@ -74,7 +74,7 @@ public struct RunDirectory {
     guard FileManager.default.fileExists(atPath: metrics.path) else { return }
     let rows = try JSONLReader.readAll(metrics)
     let kept = rows.filter { ($0["step"]?.numberValue ?? 0) <= Double(step) }
-    let text = kept.map { JSONLWriter.line($0) + "\n" }.joined()
+    let text = kept.map(JSONLWriter.line).joined()
     try AtomicFile.write(Data(text.utf8), to: metrics)
   }
 
