@@ -64,7 +64,8 @@ func rlBenchmarks(modelPath: String, names: Set<String>) async throws -> [(
         name, steady.isEmpty ? .nan : steady[steady.count / 2], "s/step",
         [
           "prompts": 8, "G": 8, "max_new_tokens": 128, "temperature": 0.7,
-          "adapters": adapters == nil ? "none (full fine-tuning, AdamW)" : "LoRA r16 all projections",
+          "adapters": adapters == nil
+            ? "none (full fine-tuning, AdamW)" : "LoRA r16 all projections",
           "micro_batch": 16, "steps_s": gaps.map { ($0 * 1000).rounded() / 1000 },
           "generation_s": median("timing/generation_seconds"),
           "training_s": median("timing/training_seconds"),

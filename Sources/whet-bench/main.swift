@@ -334,8 +334,7 @@ if ["train.dpo.step", "train.dpo.step.lora", "train.sft.step"].contains(where: s
 if ["train.grpo.step", "train.grpo.step.lora"].contains(where: selected) {
   do {
     let names = Set(["train.grpo.step", "train.grpo.step.lora"].filter(selected))
-    for (name, value, unit, config) in try await rlBenchmarks(modelPath: modelPath, names: names)
-    {
+    for (name, value, unit, config) in try await rlBenchmarks(modelPath: modelPath, names: names) {
       emit(name, value, unit: unit, config: config)
     }
   } catch {

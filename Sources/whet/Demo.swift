@@ -51,6 +51,8 @@ struct Demo: AsyncParsableCommand {
     inversion: .prefixedNo,
     help: "Distil Weaver's P(correct) into one scorer and compare it with the full pipeline.")
   var distil = true
+  @Option(help: "Steps of each short online GRPO run (math and weaver rewards); 0 skips them.")
+  var onlineSteps = 6
 
   func validate() throws {
     guard questions > 0, samples > 1, maxTokens > 0, probeQuestions >= 0 else {
@@ -164,7 +166,25 @@ struct Demo: AsyncParsableCommand {
       training = outcome
     }
 
-    // 7. The report.
+    // 7. Online RL: short GRPO runs with the math and the label-free weaver reward.
+    var online: [OnlineRLStudy.Arm] = []
+    if onlineSteps > 0 {
+      var settings = OnlineRLStudy.Settings()
+      settings.steps = onlineSteps
+      settings.trainQuestions = trainQuestions
+      settings.trainSeed = trainSeed
+      settings.difficulty = difficulty > 0 ? difficulty : nil
+      settings.maxCompletionLength = min(maxTokens, 64)
+      let onlineStudy = OnlineRLStudy(
+        settings: settings, directory: outputURL.appendingPathComponent("online"),
+        progress: progress)
+      online = try await timed("online RL (GRPO, math and weaver)") {
+        try await onlineStudy.run(lm, heldOut: tasks, pipeline: pipeline)
+      }
+      endProgress()
+    }
+
+    // 8. The report.
     let total = Date().timeIntervalSince(started)
     let report = DemoReport(
       model: lm.path, questions: questions, samples: samples, sampling: sampling,
@@ -172,7 +192,8 @@ struct Demo: AsyncParsableCommand {
       probe: probe, probeWithoutCheck: probeWithoutCheck,
       contentCheckRejected: (flagged.count, flagged.filter { correct[$0] }.count),
       timings: timings, totalSeconds: total,
-      tasks: tasks, greedy: greedy.map(\.text), candidates: rows, training: training)
+      tasks: tasks, greedy: greedy.map(\.text), candidates: rows, training: training,
+      online: online)
     let reportURL = outputURL.appendingPathComponent("report.html")
     try AtomicFile.write(Data(report.html().utf8), to: reportURL)
     try AtomicFile.write(

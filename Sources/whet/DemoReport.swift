@@ -26,6 +26,8 @@ struct DemoReport {
   var candidates: [[String: JSONValue]]
   /// The training arms, when the demo trained.
   var training: WeakSupervisionStudy.Outcome? = nil
+  /// The short online RL runs (GRPO with each reward), when the demo ran them.
+  var online: [OnlineRLStudy.Arm] = []
 
   var modelName: String { URL(fileURLWithPath: model).lastPathComponent }
 
@@ -124,6 +126,7 @@ struct DemoReport {
       headers: ["question", "truth", "greedy answer", "Weaver's choice", "right"], rows: rows)
 
     if let training { appendTraining(training, to: &doc) }
+    if !online.isEmpty { appendOnline(to: &doc) }
 
     doc.heading("Run")
     doc.table(
@@ -248,6 +251,15 @@ struct DemoReport {
         + "pairs; the check rejected \(contentCheckRejected.samples) real samples "
         + "(\(contentCheckRejected.correct) correct)")
     if let training { lines += [""] + trainingLines(training) }
+    if !online.isEmpty {
+      lines += ["", "Online RL (GRPO, LoRA), held-out greedy accuracy before → after:"]
+      for arm in online {
+        lines.append(
+          String(
+            format: "  %-8@ %5.1f%% → %5.1f%%  (%.0f s)", arm.reward as NSString, arm.before * 100,
+            arm.after * 100, arm.seconds))
+      }
+    }
     lines.append(String(format: "Total time %.0f s", totalSeconds))
     return lines.joined(separator: "\n")
   }
@@ -283,6 +295,10 @@ struct DemoReport {
       ] as [String: Any],
       "seconds": Dictionary(timings.map { ($0.0, $0.1) }, uniquingKeysWith: +),
       "total_seconds": totalSeconds,
+      "online": online.map {
+        ["reward": $0.reward, "before": $0.before, "after": $0.after, "seconds": $0.seconds]
+          as [String: Any]
+      },
       "training": training.map { t -> [String: Any] in
         [
           "base_correct": t.baseCorrect, "held_out": t.heldOutTotal,
@@ -310,5 +326,37 @@ struct DemoReport {
   func clip(_ s: String, _ n: Int = 160) -> String {
     let t = s.trimmingCharacters(in: .whitespacesAndNewlines)
     return t.count > n ? String(t.prefix(n)) + "…" : t
+  }
+
+  /// The online RL runs: before and after on the held-out suite, and their curves.
+  func appendOnline(to doc: inout HTMLDocument) {
+    doc.heading("Online RL: GRPO from a verifiable reward and from weak verifiers")
+    doc.paragraph(
+      "GRPO with LoRA on the training suite, a short run: once rewarded by the math verifier "
+        + "against the hidden answer, once by the label-free weaver reward (Dawid–Skene over the "
+        + "completion's self-certainty, mean log-prob, agreement with the other completions of "
+        + "its prompt and a final-answer format check; no answer seen). Held-out greedy accuracy "
+        + "before the first step and after the last; each run's own report.html has every curve.")
+    doc.table(
+      headers: ["reward", "held-out before", "held-out after", "change", "seconds", "report"],
+      rows: online.map { arm in
+        [
+          arm.reward, HTMLDocument.percent(arm.before), HTMLDocument.percent(arm.after),
+          String(format: "%+.1f pts", (arm.after - arm.before) * 100),
+          String(format: "%.0f", arm.seconds), "online/\(arm.reward)/report.html",
+        ]
+      }, numericColumns: [1, 2, 3, 4])
+    doc.figure(
+      SVGChart.lines(
+        online.map { arm in
+          SVGChart.Series(label: arm.reward, points: arm.rewardCurve.map { (x: $0.0, y: $0.1) })
+        }, xLabel: "step", yLabel: "mean reward"),
+      caption: "Mean reward of the sampled completions per step (each run by its own reward).")
+    doc.figure(
+      SVGChart.lines(
+        online.map { arm in
+          SVGChart.Series(label: arm.reward, points: arm.accuracyCurve.map { (x: $0.0, y: $0.1) })
+        }, xLabel: "step", yLabel: "held-out accuracy"),
+      caption: "Held-out greedy accuracy (math verifier) before and after.")
   }
 }

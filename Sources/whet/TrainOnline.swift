@@ -27,7 +27,10 @@ struct OnlineOptions: ParsableArguments {
   @Option var topK = 0
   @Option var minP: Float = 0
   @Option var repetitionPenalty: Float = 1
-  @Option(help: "β: KL weight (GRPO: k3 in the loss; RLOO, REINFORCE++: in the reward); online DPO's temperature.")
+  @Option(
+    help:
+      "β: KL weight (GRPO: k3 in the loss; RLOO, REINFORCE++: in the reward); online DPO's temperature."
+  )
   var beta: Float?
   @Option(help: "ε_low of the clipped ratio.") var epsilon: Float = 0.2
   @Option(help: "ε_high (clip-higher; default ε).") var epsilonHigh: Float?
@@ -44,7 +47,8 @@ struct OnlineOptions: ParsableArguments {
   var overlongBufferLength: Int?
   @Flag(help: "DAPO dynamic sampling: drop groups whose rewards are all equal, sample more.")
   var dynamicSampling = false
-  @Option(help: "Sampling rounds per step at most with --dynamic-sampling.") var maxSamplingRounds = 3
+  @Option(help: "Sampling rounds per step at most with --dynamic-sampling.") var maxSamplingRounds =
+    3
   @Option(help: "PSR/NSR: weight of positive-advantage samples.") var positiveWeight: Float = 1
   @Option(help: "PSR/NSR: weight of negative-advantage samples.") var negativeWeight: Float = 1
   @Option(help: "TOPR: R = r − baseline.") var toprBaseline: Float = 0
@@ -57,7 +61,9 @@ struct OnlineOptions: ParsableArguments {
   @Flag(inversion: .prefixedNo, help: "Standard-text prompts through the chat template.")
   var chat = true
   @Option(
-    help: "The weak verifiers of --reward weaver besides self-certainty, mean log-prob and agreement (comma-separated).")
+    help:
+      "The weak verifiers of --reward weaver besides self-certainty, mean log-prob and agreement (comma-separated)."
+  )
   var weaverSources = "judge:local:yes,format:final-answer"
   @Option(help: "Batches the weaver label model is fitted on (the current one and earlier).")
   var weaverWindow = 1
@@ -84,7 +90,8 @@ struct OnlineOptions: ParsableArguments {
     c.epsilon = epsilon
     c.epsilonHigh = epsilonHigh
     c.lossType = lossType ?? (algorithm == .rloo ? .grpo : .dapo)
-    c.importanceSamplingLevel = importanceSamplingLevel ?? (algorithm == .rloo ? .sequenceTotal : .token)
+    c.importanceSamplingLevel =
+      importanceSamplingLevel ?? (algorithm == .rloo ? .sequenceTotal : .token)
     c.scaleRewards = scaleRewards
     c.numIterations = numIterations
     c.rewardWeights = try rewardWeights.map { text in
@@ -181,7 +188,8 @@ extension Train {
     let summary = try await run.run(
       algorithm, train: train, evaluation: evaluation, rewards: rewards,
       evaluationReward: evaluation == nil ? nil : evaluationReward, resume: common.resume)
-    var line = "Trained \(summary.steps) steps in \(Trainer<Int>.duration(Date().timeIntervalSince(started)))"
+    var line =
+      "Trained \(summary.steps) steps in \(Trainer<Int>.duration(Date().timeIntervalSince(started)))"
     for (name, value) in summary.evaluation.sorted(by: { $0.key < $1.key }) {
       line += String(format: ", %@ %.4f", name, value)
     }
@@ -191,9 +199,12 @@ extension Train {
       ("evaluation reward", evalName),
     ]
     for (object, prefix) in [
-      (try? JSONEncoder().encode(run.configuration), ""), (try? JSONEncoder().encode(run.online), ""),
+      (try? JSONEncoder().encode(run.configuration), ""),
+      (try? JSONEncoder().encode(run.online), ""),
     ] {
-      if let data = object, let dict = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+      if let data = object,
+        let dict = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+      {
         settings += dict.sorted { $0.key < $1.key }.map { (prefix + $0.key, "\($0.value)") }
       }
     }

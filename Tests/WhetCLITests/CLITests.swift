@@ -293,7 +293,7 @@ import WhetLM
     let run = try CLITests.whet([
       "demo", "--questions", "4", "--samples", "3", "--max-tokens", "24", "--probe-questions",
       "2", "--output", dir.path, "--train-questions", "4", "--train-samples", "3", "--arms",
-      "oracle,raft",
+      "oracle,raft", "--online-steps", "1",
     ])
     #expect(run.status == 0, "\(run.stderr)")
     let html = try String(contentsOf: dir.appendingPathComponent("report.html"), encoding: .utf8)
@@ -326,6 +326,14 @@ import WhetLM
     }
     let keys = try #require((summary["master_keys"] as? [String: Any])?["keys"] as? [Any])
     #expect(keys.count == 5)
+    // The short online runs: both rewards, evaluated before and after, each with its report.
+    let online = try #require(summary["online"] as? [[String: Any]])
+    #expect(online.compactMap { $0["reward"] as? String } == ["math", "weaver"])
+    #expect(online.allSatisfy { ($0["before"] as? Double).map { (0...1).contains($0) } ?? false })
+    #expect(html.contains("Online RL: GRPO"))
+    #expect(
+      FileManager.default.fileExists(
+        atPath: dir.appendingPathComponent("online/weaver/report.html").path))
 
     // The training arms: oracle pairs are right answer against wrong, by the training
     // candidates' own verdicts; each arm answered the held-out questions.

@@ -42,7 +42,8 @@ import Testing
     }
     #expect(lines.filter { $0["eval_greedy_accuracy"] != nil }.map { $0["step"] } == [0, 2])
     let fm = FileManager.default
-    #expect(fm.fileExists(atPath: out.appendingPathComponent("adapter/adapter_model.safetensors").path))
+    #expect(
+      fm.fileExists(atPath: out.appendingPathComponent("adapter/adapter_model.safetensors").path))
     let report = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
     #expect(report.contains("Held-out completions at the start and at the end"))
     #expect(fm.fileExists(atPath: out.appendingPathComponent("rollouts/round-000001.jsonl").path))

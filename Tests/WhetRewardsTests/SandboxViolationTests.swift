@@ -22,13 +22,15 @@ import Testing
     #expect(try Self.kind("def add(a, b):\n    while True: pass\n") == .timeLimit)
     #expect(
       try Self.kind(
-        "import socket\nsocket.create_connection(('1.1.1.1', 80))\ndef add(a, b):\n    return a + b\n")
+        "import socket\nsocket.create_connection(('1.1.1.1', 80))\ndef add(a, b):\n    return a + b\n"
+      )
         == .blockedOperation)
     #expect(
       try Self.kind("import os\nos._exit(0)\ndef add(a, b):\n    return a + b\n") == .earlyExit)
     #expect(
       try Self.kind("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n") == .killed)
-    #expect(try Self.kind("print('x' * 100000)\ndef add(a, b):\n    return a + b\n") == .outputLimit)
+    #expect(
+      try Self.kind("print('x' * 100000)\ndef add(a, b):\n    return a + b\n") == .outputLimit)
   }
 
   @Test func honestFailuresAreNot() throws {

@@ -38,7 +38,8 @@ import WhetTensor
     -> PolicyGradientBatch
   {
     let n = logProbs.value.count
-    let old = c["off_policy"] as? Bool == true
+    let old =
+      c["off_policy"] as? Bool == true
       ? try floats(r, c["shifted"] as? Bool == true ? "shifted" : "old") : nil
     return PolicyGradientBatch(
       logProbs: logProbs, oldLogProbs: old.map { Tensor(shape: [n], scalars: $0) },
@@ -174,7 +175,8 @@ import WhetTensor
     let positive = checkParameterGradients([logProbs], epsilon: 1e-3, absoluteTolerance: 1e-4) {
       (try? objective.loss(
         logProbs: logProbs, behaviourLogProbs: Tensor(shape: [6], scalars: mu),
-        rewards: [1, 0.5], mask: Tensor(shape: [6], scalars: mask)).loss)
+        rewards: [1, 0.5], mask: Tensor(shape: [6], scalars: mask)
+      ).loss)
         ?? Variable(Tensor(shape: [], repeating: .nan))
     }
     #expect(positive.passed, "\(positive)")

@@ -118,7 +118,9 @@ import WhetTensor
     defer { try? FileManager.default.removeItem(at: base) }
     let rows = try Self.rows(Self.prompts)
     let length = SourceReward(
-      FunctionSource(name: "short", columnsRead: []) { item in .value(-Double(item.completion.count) / 10) })
+      FunctionSource(name: "short", columnsRead: []) { item in
+        .value(-Double(item.completion.count) / 10)
+      })
     func metrics(_ url: URL) throws -> [[String: JSONValue]] {
       try JSONLReader.readAll(url.appendingPathComponent("metrics.jsonl")).map { line in
         line.filter { !$0.key.hasPrefix("timing/") && !$0.key.hasSuffix("per_second") }
@@ -137,8 +139,10 @@ import WhetTensor
     try FileManager.default.copyItem(at: whole, to: killed)
     try FileManager.default.removeItem(
       at: killed.appendingPathComponent("checkpoints/step-000004.safetensors"))
-    let lines = try String(contentsOf: killed.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
-      .split(separator: "\n")
+    let lines = try String(
+      contentsOf: killed.appendingPathComponent("metrics.jsonl"), encoding: .utf8
+    )
+    .split(separator: "\n")
     try Data((lines.prefix(3).joined(separator: "\n") + "\n").utf8).write(
       to: killed.appendingPathComponent("metrics.jsonl"))
     summary = try await Self.run(killed, lm: lm, algorithm: algorithm).run(
@@ -154,7 +158,8 @@ import WhetTensor
           #expect(b[key] == value, "\(key)")
           continue
         }
-        #expect(abs(x - y) <= 1e-6 * (1 + abs(x)), "step \(a["step"] ?? .null) \(key): \(x) vs \(y)")
+        #expect(
+          abs(x - y) <= 1e-6 * (1 + abs(x)), "step \(a["step"] ?? .null) \(key): \(x) vs \(y)")
       }
     }
     #expect(uninterrupted.contains { ($0["grad_norm"]?.numberValue ?? 0) > 0 })

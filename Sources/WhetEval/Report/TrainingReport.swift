@@ -81,7 +81,10 @@ public struct TrainingReport {
         "Online RL: mean reward of the sampled completions, and greedy accuracy on the held-out prompts.",
         ["reward", "greedy_accuracy"] + rewardNames
       ),
-      ("Approximate KL to the reference (k3) and the sampled distribution's entropy.", ["kl", "entropy"]),
+      (
+        "Approximate KL to the reference (k3) and the sampled distribution's entropy.",
+        ["kl", "entropy"]
+      ),
       (
         "Completion length in tokens, and the share cut by the length limit.",
         ["completions/mean_length", "completion_length"]
@@ -185,7 +188,9 @@ public struct TrainingReport {
       let reward = row["reward"]?.numberValue.map { String(format: " (reward %g)", $0) } ?? ""
       return text + reward
     }
-    exampleSteps = (Int(first.dropFirst(5).dropLast(6)) ?? 0, Int(last.dropFirst(5).dropLast(6)) ?? 0)
+    exampleSteps = (
+      Int(first.dropFirst(5).dropLast(6)) ?? 0, Int(last.dropFirst(5).dropLast(6)) ?? 0
+    )
     examples = zip(before, after).prefix(count).map {
       ($0.0["prompt"]?.stringValue ?? "", shown($0.0), shown($0.1))
     }

@@ -26,7 +26,8 @@ enum CodeTasks {
       }
       inputs = (0..<4).map { _ in "\(random.int(in: -20...20))" }
     case 2:
-      let lists = (0..<4).map { _ in (0..<random.int(in: 1...6)).map { _ in random.int(in: -9...9) } }
+      let lists = (0..<4).map { _ in (0..<random.int(in: 1...6)).map { _ in random.int(in: -9...9) }
+      }
       inputs = lists.map { "[" + $0.map(String.init).joined(separator: ", ") + "]" }
       func values(_ text: String) -> [Int] {
         text.dropFirst().dropLast().split(separator: ",").compactMap {
@@ -39,7 +40,8 @@ enum CodeTasks {
         reference = { "\(values($0).reduce(0, +))" }
       case 1:
         (description, body) = (
-          "returns how many numbers in the list x are even", "return sum(1 for v in x if v % 2 == 0)"
+          "returns how many numbers in the list x are even",
+          "return sum(1 for v in x if v % 2 == 0)"
         )
         reference = { "\(values($0).filter { $0 % 2 == 0 }.count)" }
       default:

@@ -38,7 +38,9 @@ public struct SandboxViolation: Sendable, Equatable {
       if blocked.contains(where: { message.contains($0) || result.stderrExcerpt.contains($0) }) {
         return SandboxViolation(kind: .blockedOperation, detail: message)
       }
-      if let signal = result.signal { return SandboxViolation(kind: .killed, detail: "signal \(signal): \(message)") }
+      if let signal = result.signal {
+        return SandboxViolation(kind: .killed, detail: "signal \(signal): \(message)")
+      }
       if message.localizedCaseInsensitiveContains("exit") {
         return SandboxViolation(kind: .earlyExit, detail: message)
       }

@@ -131,7 +131,9 @@ public struct OnlineConfiguration: Codable, Sendable, Equatable {
     if let overlongBufferLength, !(1..<maxCompletionLength).contains(overlongBufferLength) {
       throw bad("overlong_buffer_length must be in 1..<max_completion_length")
     }
-    guard maxSamplingRounds > 0 else { throw bad("max_sampling_rounds must be positive") }
+    guard (1...16).contains(maxSamplingRounds) else {
+      throw bad("max_sampling_rounds must be in 1...16")
+    }
     guard positiveWeight >= 0, negativeWeight >= 0 else {
       throw bad("positive_weight and negative_weight must not be negative")
     }

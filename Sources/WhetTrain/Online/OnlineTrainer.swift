@@ -120,7 +120,9 @@ public final class OnlineTrainer {
     return (position..<(position + count)).map { p in
       let epoch = p / prompts.count
       if cache?.epoch != epoch {
-        cache = (epoch, DataOrder.shuffled(count: prompts.count, seed: configuration.seed, epoch: epoch))
+        cache = (
+          epoch, DataOrder.shuffled(count: prompts.count, seed: configuration.seed, epoch: epoch)
+        )
       }
       return prompts[cache!.order[p % prompts.count]]
     }
@@ -254,7 +256,8 @@ public final class OnlineTrainer {
     var samplingRounds = 0
     var groupOffset = 0
     var diagnostics: [String: Double] = [:]
-    while kept.count < p * g, samplingRounds < (online.dynamicSampling ? online.maxSamplingRounds : 1)
+    while kept.count < p * g,
+      samplingRounds < (online.dynamicSampling ? online.maxSamplingRounds : 1)
     {
       let batchPrompts = prompts(from: position, count: p)
       position += p
@@ -272,7 +275,10 @@ public final class OnlineTrainer {
         for (name, value) in reward.diagnostics { diagnostics[name, default: 0] += value }
       }
       if let buffer = online.overlongBufferLength {
-        perFunction.append(rollouts.map { Self.overlongPenalty($0, limit: online.maxCompletionLength, buffer: buffer) })
+        perFunction.append(
+          rollouts.map {
+            Self.overlongPenalty($0, limit: online.maxCompletionLength, buffer: buffer)
+          })
       }
       var rows = rollouts.indices.map { i in perFunction.map { $0[i] } }
       let scored = try prepare(batchPrompts, rollouts, rows: &rows, groupOffset: groupOffset)
@@ -409,18 +415,8 @@ public final class OnlineTrainer {
   /// Per-token log-probs of `sequences` under the policy as it is now (no gradient), aligned
   /// with their targets.
   func tokenLogProbs(_ sequences: [TokenizedSequence]) throws -> [[Float]] {
-    var out: [[Float]] = []
-    let size = max(configuration.batchSize, 1)
-    for start in stride(from: 0, to: sequences.count, by: size) {
-      let chunk = Array(sequences[start..<min(start + size, sequences.count)])
-      let width = chunk.map(\.tokens.count).max() ?? 0
-      let values = PolicyLogProbs.tokens(policy, chunk, temperature: online.temperature).logProbs
-        .value.scalars
-      for (k, s) in chunk.enumerated() {
-        out.append(Array(values[(k * width)..<(k * width + s.tokens.count)]))
-      }
-    }
-    return out
+    PolicyLogProbs.perSequence(
+      policy, sequences, temperature: online.temperature, chunk: configuration.batchSize)
   }
 
   // MARK: - Optimisation
@@ -470,7 +466,9 @@ public final class OnlineTrainer {
   func lossUnits(_ batch: [ScoredRollout]) throws -> [LossUnit] {
     let size = max(configuration.batchSize, 1)
     func chunks<T>(_ items: [T]) -> [[T]] {
-      stride(from: 0, to: items.count, by: size).map { Array(items[$0..<min($0 + size, items.count)]) }
+      stride(from: 0, to: items.count, by: size).map {
+        Array(items[$0..<min($0 + size, items.count)])
+      }
     }
     let policy = self.policy
     let temperature = online.temperature
@@ -495,15 +493,32 @@ public final class OnlineTrainer {
             PolicyGradientBatch(
               logProbs: logProbs,
               oldLogProbs: part.allSatisfy { $0.old != nil }
-                ? Tensor(shape: [part.count * width], scalars: Self.padded(part.map { $0.old! }, width)) : nil,
+                ? Tensor(
+                  shape: [part.count * width], scalars: Self.padded(part.map { $0.old! }, width))
+                : nil,
               referenceLogProbs: objective.beta > 0
                 ? Tensor(
-                  shape: [part.count * width], scalars: Self.padded(part.map { $0.reference ?? [] }, width))
+                  shape: [part.count * width],
+                  scalars: Self.padded(part.map { $0.reference ?? [] }, width))
                 : nil,
               advantages: part.map(\.advantage),
-              mask: Tensor(shape: [part.count * width], scalars: Self.padded(part.map(\.mask), width)),
+              mask: Tensor(
+                shape: [part.count * width], scalars: Self.padded(part.map(\.mask), width)),
               tokenNormalizer: normalizer))
-          return (loss, m)
+          var metrics = m
+          if part.contains(where: { $0.old == nil }) {
+            // On policy the training forward is π_old: its gap to what the sampler reported.
+            let values = logProbs.value.scalars
+            var (total, count) = (0.0, 0.0)
+            for (k, r) in part.enumerated() {
+              for (t, w) in r.mask.enumerated() where w != 0 {
+                total += Double(abs(values[k * width + t] - r.behaviour[t]))
+                count += 1
+              }
+            }
+            if count > 0 { metrics["sampling/logprob_mismatch"] = Float(total / count) }
+          }
+          return (loss, metrics)
         }
       }
     case .topr:
@@ -517,9 +532,11 @@ public final class OnlineTrainer {
           return try objective.loss(
             logProbs: logProbs,
             behaviourLogProbs: Tensor(
-              shape: [part.count * width], scalars: Self.padded(part.map { $0.old ?? $0.behaviour }, width)),
+              shape: [part.count * width],
+              scalars: Self.padded(part.map { $0.old ?? $0.behaviour }, width)),
             rewards: part.map { Float($0.reward ?? 0) },
-            mask: Tensor(shape: [part.count * width], scalars: Self.padded(part.map(\.mask), width)))
+            mask: Tensor(shape: [part.count * width], scalars: Self.padded(part.map(\.mask), width))
+          )
         }
       }
     case .raft:
@@ -528,7 +545,10 @@ public final class OnlineTrainer {
       return chunks(selected).map { part in
         LossUnit(tokens: part.reduce(0) { $0 + $1.sequence.tokens.count }) {
           let (logProbs, mask) = PolicyLogProbs.tokens(policy, part.map(\.sequence))
-          return (try objective.loss(tokenLogProbs: logProbs, mask: mask), ["raft/selected": Float(selected.count)])
+          return (
+            try objective.loss(tokenLogProbs: logProbs, mask: mask),
+            ["raft/selected": Float(selected.count)]
+          )
         }
       }
     case .onlineDPO:
@@ -544,9 +564,12 @@ public final class OnlineTrainer {
           let sums = PolicyLogProbs.sums(policy, part.map(\.0.sequence) + part.map(\.1.sequence))
           let (loss, m) = try objective.loss(
             PreferenceLogProbs(
-              chosen: slice(sums, alongAxis: 0, 0..<n), rejected: slice(sums, alongAxis: 0, n..<(2 * n)),
-              referenceChosen: Tensor(shape: [n], scalars: part.map { Self.sum($0.0.reference, $0.0.mask) }),
-              referenceRejected: Tensor(shape: [n], scalars: part.map { Self.sum($0.1.reference, $0.1.mask) }),
+              chosen: slice(sums, alongAxis: 0, 0..<n),
+              rejected: slice(sums, alongAxis: 0, n..<(2 * n)),
+              referenceChosen: Tensor(
+                shape: [n], scalars: part.map { Self.sum($0.0.reference, $0.0.mask) }),
+              referenceRejected: Tensor(
+                shape: [n], scalars: part.map { Self.sum($0.1.reference, $0.1.mask) }),
               chosenTokens: part.map(\.0.sequence.trainedTokens),
               rejectedTokens: part.map(\.1.sequence.trainedTokens)))
           var metrics = Dictionary(uniqueKeysWithValues: m.named)
@@ -564,8 +587,12 @@ public final class OnlineTrainer {
     var out: [ScoredRollout] = []
     for key in groups.keys.sorted() {
       let members = groups[key]!.filter { batch[$0].reward != nil && !batch[$0].masked }
-      let ranked = members.sorted { batch[$0].reward! > batch[$1].reward! || (batch[$0].reward! == batch[$1].reward! && $0 < $1) }
-      let k = online.raftTopFraction.map { max(1, Int((Double(members.count) * $0).rounded(.down))) } ?? online.raftTopK
+      let ranked = members.sorted {
+        batch[$0].reward! > batch[$1].reward! || (batch[$0].reward! == batch[$1].reward! && $0 < $1)
+      }
+      let k =
+        online.raftTopFraction.map { max(1, Int((Double(members.count) * $0).rounded(.down))) }
+        ?? online.raftTopK
       for i in ranked.prefix(k) where online.raftMinReward.map({ batch[i].reward! > $0 }) ?? true {
         out.append(batch[i])
       }
@@ -580,8 +607,15 @@ public final class OnlineTrainer {
     var out: [(ScoredRollout, ScoredRollout)] = []
     for key in groups.keys.sorted() {
       let members = groups[key]!.filter { batch[$0].reward != nil && !batch[$0].masked }
-      guard let best = members.max(by: { batch[$0].reward! < batch[$1].reward! || (batch[$0].reward! == batch[$1].reward! && $0 > $1) }),
-        let worst = members.min(by: { batch[$0].reward! < batch[$1].reward! || (batch[$0].reward! == batch[$1].reward! && $0 < $1) }),
+      guard
+        let best = members.max(by: {
+          batch[$0].reward! < batch[$1].reward!
+            || (batch[$0].reward! == batch[$1].reward! && $0 > $1)
+        }),
+        let worst = members.min(by: {
+          batch[$0].reward! < batch[$1].reward!
+            || (batch[$0].reward! == batch[$1].reward! && $0 < $1)
+        }),
         batch[best].reward! > batch[worst].reward!
       else { continue }
       out.append((batch[best], batch[worst]))
@@ -648,7 +682,9 @@ public final class OnlineTrainer {
       prompts: evaluation.map(\.tokens), parameters: .greedy(maxTokens: online.maxCompletionLength),
       rowsPerBatch: online.generationBatchSize
     ) { first, outputs in
-      for (k, g) in outputs.enumerated() { rollouts.append(Rollout(prompt: first + k, generation: g)) }
+      for (k, g) in outputs.enumerated() {
+        rollouts.append(Rollout(prompt: first + k, generation: g))
+      }
     }
     let scores = try await evaluationReward.score(
       RolloutBatch(prompts: evaluation, rollouts: rollouts, groupSize: 1))
@@ -671,7 +707,9 @@ public final class OnlineTrainer {
   }
 
   /// Every completion of round `round` with its rewards: `rollouts/round-N.jsonl`.
-  func writeRollouts(round: Int, _ rollouts: [Rollout], rewards: [[Double?]], names: [String]) throws {
+  func writeRollouts(round: Int, _ rollouts: [Rollout], rewards: [[Double?]], names: [String])
+    throws
+  {
     let folder = directory.appendingPathComponent("rollouts")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     let url = folder.appendingPathComponent(String(format: "round-%06d.jsonl", round))

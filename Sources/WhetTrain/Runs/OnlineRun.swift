@@ -97,21 +97,13 @@ public struct OnlineRun {
     if needsReference {
       let size = configuration.batchSize
       trainer.reference = { sequences in
-        func logProbs(_ model: TransformerDecoder) -> [[Float]] {
-          var out: [[Float]] = []
-          for start in stride(from: 0, to: sequences.count, by: size) {
-            let chunk = Array(sequences[start..<min(start + size, sequences.count)])
-            let width = chunk.map(\.tokens.count).max() ?? 0
-            let values = PolicyLogProbs.tokens(model, chunk, temperature: temperature).logProbs
-              .value.scalars
-            for (k, s) in chunk.enumerated() {
-              out.append(Array(values[(k * width)..<(k * width + s.tokens.count)]))
-            }
-          }
-          return out
+        if let referenceDecoder {
+          return PolicyLogProbs.perSequence(
+            referenceDecoder, sequences, temperature: temperature, chunk: size)
         }
-        if let referenceDecoder { return logProbs(referenceDecoder) }
-        return decoder.withAdaptersDetached { logProbs(decoder) }
+        return decoder.withAdaptersDetached {
+          PolicyLogProbs.perSequence(decoder, sequences, temperature: temperature, chunk: size)
+        }
       }
     }
     if online.samplingDiffersFromPolicy {
@@ -129,7 +121,9 @@ public struct OnlineRun {
   func prompt(_ row: DatasetRow, file: String, line: Int, limit: Int) throws(ExampleError)
     -> OnlinePrompt
   {
-    func fail(_ reason: String) -> ExampleError { ExampleError(file: file, line: line, reason: reason) }
+    func fail(_ reason: String) -> ExampleError {
+      ExampleError(file: file, line: line, reason: reason)
+    }
     let prompt: DatasetText
     switch row.content {
     case .prompt(let p): prompt = p

@@ -33,6 +33,27 @@ public enum PolicyLogProbs {
     return (logProbs, Tensor(shape: [targets.count], scalars: targets.map { $0 >= 0 ? 1 : 0 }))
   }
 
+  /// Each sequence's per-token log-probs `[T_i]` (aligned with its targets, 0 where nothing is
+  /// trained), without gradients, `chunk` sequences per forward pass; logits divided by
+  /// `temperature`.
+  public static func perSequence(
+    _ model: TransformerDecoder, _ sequences: [TokenizedSequence], temperature: Float = 1,
+    chunk: Int
+  ) -> [[Float]] {
+    var out: [[Float]] = []
+    out.reserveCapacity(sequences.count)
+    let size = max(chunk, 1)
+    for start in stride(from: 0, to: sequences.count, by: size) {
+      let part = Array(sequences[start..<min(start + size, sequences.count)])
+      let width = part.map(\.tokens.count).max() ?? 0
+      let values = tokens(model, part, temperature: temperature).logProbs.value.scalars
+      for (k, s) in part.enumerated() {
+        out.append(Array(values[(k * width)..<(k * width + s.tokens.count)]))
+      }
+    }
+    return out
+  }
+
   /// `[B]`: each sequence's summed log-prob of its trained tokens, `Σ_t log π(y_t | …)`.
   public static func sums(_ model: TransformerDecoder, _ sequences: [TokenizedSequence])
     -> Variable
