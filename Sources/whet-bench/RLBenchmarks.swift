@@ -36,7 +36,7 @@ func rlBenchmarks(modelPath: String, names: Set<String>) async throws -> [(
     defer { try? FileManager.default.removeItem(at: directory) }
     var run = OnlineRun(model: model, directory: directory)
     run.lora = adapters
-    run.configuration.maxSteps = 4
+    run.configuration.maxSteps = 3
     run.configuration.batchSize = 16
     run.configuration.learningRate = 1e-6
     run.online.numGenerations = 8
