@@ -90,12 +90,30 @@ public struct Generator {
     self.detokenize = detokenize
   }
 
-  /// Generates a continuation of each prompt. `onToken(row, token)` is called as each
-  /// token is chosen (for streaming); `row` indexes `prompts`.
+  /// Generates a continuation of each prompt, all rows in one batch. `onToken(row, token)` is
+  /// called as each token is chosen (for streaming); `row` indexes `prompts`.
   public func generate(
     prompts: [[Int]], parameters p: SamplingParameters,
     onToken: ((_ row: Int, _ token: Int) -> Void)? = nil
   ) throws -> [Generation] {
+    var all: [Generation] = []
+    all.reserveCapacity(prompts.count)
+    try generate(prompts: prompts, parameters: p, rowsPerBatch: prompts.count, onToken: onToken) {
+      all += $1
+    }
+    return all
+  }
+
+  /// Generates with at most `rowsPerBatch` rows decoding at once (continuous batching): when
+  /// rows finish, waiting prompts are prefilled and join the rows still decoding, so the
+  /// batch does not idle on one long completion. Row `i` is seeded with `seed + i` whatever
+  /// the batch size. `didFinish(first, outputs)` receives the outputs in prompt order, as
+  /// soon as every row before them has finished, with the index of the first.
+  public func generate(
+    prompts: [[Int]], parameters p: SamplingParameters, rowsPerBatch: Int,
+    onToken: ((_ row: Int, _ token: Int) -> Void)? = nil,
+    didFinish: (_ first: Int, _ outputs: [Generation]) throws -> Void
+  ) throws {
     for (i, prompt) in prompts.enumerated() {
       if prompt.isEmpty { throw GenerationError.emptyPrompt(row: i) }
       if prompt.count + p.maxTokens > maxContext {
@@ -103,42 +121,49 @@ public struct Generator {
           row: i, tokens: prompt.count, limit: maxContext - p.maxTokens)
       }
     }
-    guard !prompts.isEmpty else { return [] }
-    // Identical prompts (N samples of one question) share one prefill; their cache rows and
-    // final hidden states are then copied out to every row that asked for them.
-    var uniqueIndex: [[Int]: Int] = [:]
-    var unique: [[Int]] = []
-    let sourceRow = prompts.map { prompt in
-      if let u = uniqueIndex[prompt] { return u }
-      uniqueIndex[prompt] = unique.count
-      unique.append(prompt)
-      return unique.count - 1
-    }
-    let longest = prompts.map(\.count).max()!
-    let padding = prompts[0][0]  // any valid id; padded positions are masked
-    var tokens: [Int] = []
-    for prompt in unique {
-      tokens += [Int](repeating: padding, count: longest - prompt.count) + prompt
-    }
-    var cache = KVCache(
-      config: engine.model.config, batch: unique.count, capacity: longest + p.maxTokens,
-      keyStart: unique.map { longest - $0.count })
+    guard !prompts.isEmpty else { return }
+    let slots = max(1, rowsPerBatch)
+    // Waiting prompts join once this many rows are free (or none is left decoding): each
+    // join is one prefill and one copy of the cache, so joining one row at a time costs more
+    // than the idle rows it fills.
+    let joinAt = max(1, slots / 8)
     var rngs = prompts.indices.map { SeededGenerator(seed: p.seed &+ UInt64($0)) }
     var outputs = prompts.map { _ in
       Generation(tokens: [], logProbs: [], selfCertainty: [], text: "", finishReason: .length)
     }
-    var active = Array(prompts.indices)  // original row of each cache row
-    var hidden = engine.forward(tokens: tokens, cache: &cache)
-    if unique.count < prompts.count {
-      cache.keepRows(sourceRow)
-      hidden = Tensor.gatherRows(hidden, ids: sourceRow)
+    var finished = [Bool](repeating: false, count: prompts.count)
+    var delivered = 0, waiting = 0
+    var active: [Int] = []  // the prompt row of each cache row
+    var cache: KVCache?
+    var hidden = Tensor.zeros([0, engine.model.config.hiddenSize])
+    func finish(_ row: Int) throws {
+      if outputs[row].finishReason != .stopString {
+        outputs[row].text = detokenize(outputs[row].tokens)
+      }
+      finished[row] = true
+      var end = delivered
+      while end < prompts.count, finished[end] { end += 1 }
+      if end > delivered {
+        try didFinish(delivered, Array(outputs[delivered..<end]))
+        delivered = end
+      }
     }
-    while !active.isEmpty {
+    while delivered < prompts.count {
+      if waiting < prompts.count, active.isEmpty || slots - active.count >= joinAt {
+        let rows = Array(waiting..<min(prompts.count, waiting + slots - active.count))
+        waiting = rows.last! + 1
+        let (joining, joiningHidden) = prefill(rows.map { prompts[$0] }, room: p.maxTokens)
+        if let current = cache, !active.isEmpty {
+          cache = current.appending(joining, room: p.maxTokens)
+          hidden = Tensor.concatenate([hidden, joiningHidden], alongAxis: 0)
+        } else {
+          cache = joining
+          hidden = joiningHidden
+        }
+        active += rows
+      }
       let logits = engine.logits(hidden: hidden)
       let v = logits.lastDimension
-      var next: [Int] = []
-      var stillActive: [Int] = []
-      var keptRows: [Int] = []
       // Rows sample in parallel (each has its own generator); the rest runs in row order.
       var picks = [SampledToken](
         repeating: SampledToken(
@@ -159,6 +184,9 @@ public struct Generator {
           }
         }
       }
+      var next: [Int] = []
+      var stillActive: [Int] = []
+      var keptRows: [Int] = []
       for (cacheRow, row) in active.enumerated() {
         let pick = picks[cacheRow]
         let token = pick.token
@@ -166,6 +194,7 @@ public struct Generator {
         if stopTokens.contains(token) {
           outputs[row].finishReason = .endOfSequence
           outputs[row].stop = pick
+          try finish(row)
           continue
         }
         outputs[row].tokens.append(token)
@@ -178,40 +207,56 @@ public struct Generator {
         {
           outputs[row].text = cut
           outputs[row].finishReason = .stopString
+          try finish(row)
         } else if outputs[row].tokens.count >= p.maxTokens {
           outputs[row].finishReason = .length
+          try finish(row)
         } else {
           next.append(token)
           stillActive.append(row)
           keptRows.append(cacheRow)
         }
       }
-      if stillActive.isEmpty { break }
-      if keptRows.count < active.count { cache.keepRows(keptRows) }
       active = stillActive
-      hidden = engine.forward(tokens: next, cache: &cache)
+      guard !active.isEmpty, var current = cache else {
+        cache = nil
+        continue
+      }
+      if keptRows.count < picks.count {
+        current.keepRows(keptRows)
+      }
+      hidden = engine.forward(tokens: next, cache: &current)
+      cache = current
     }
-    for i in outputs.indices where outputs[i].finishReason != .stopString {
-      outputs[i].text = detokenize(outputs[i].tokens)
-    }
-    return outputs
   }
 
-  /// Generates in batches of at most `rowsPerBatch` rows, seeding row `i` with `seed + i` as one
-  /// batch would, so the samples do not depend on the batch size. `didFinish(first, outputs)`
-  /// receives each batch's outputs, in order, with the index of its first row.
-  public func generate(
-    prompts: [[Int]], parameters: SamplingParameters, rowsPerBatch: Int,
-    didFinish: (_ first: Int, _ outputs: [Generation]) throws -> Void
-  ) throws {
-    let size = max(1, rowsPerBatch)
-    for lo in stride(from: 0, to: prompts.count, by: size) {
-      var p = parameters
-      p.seed = parameters.seed &+ UInt64(lo)
-      try didFinish(
-        lo, try generate(prompts: Array(prompts[lo..<min(prompts.count, lo + size)]), parameters: p)
-      )
+  /// The cache (with `room` free positions) and last hidden states `[N, C]` of `prompts` run
+  /// through the model, left-padded to the longest. Identical prompts (N samples of one question) share one prefill; their
+  /// cache rows and hidden states are then copied out to every row that asked for them.
+  func prefill(_ prompts: [[Int]], room: Int) -> (KVCache, Tensor) {
+    var uniqueIndex: [[Int]: Int] = [:]
+    var unique: [[Int]] = []
+    let sourceRow = prompts.map { prompt in
+      if let u = uniqueIndex[prompt] { return u }
+      uniqueIndex[prompt] = unique.count
+      unique.append(prompt)
+      return unique.count - 1
     }
+    let longest = prompts.map(\.count).max()!
+    let padding = prompts[0][0]  // any valid id; padded positions are masked
+    var tokens: [Int] = []
+    for prompt in unique {
+      tokens += [Int](repeating: padding, count: longest - prompt.count) + prompt
+    }
+    var cache = KVCache(
+      config: engine.model.config, batch: unique.count, capacity: longest + room,
+      keyStart: unique.map { longest - $0.count })
+    var hidden = engine.forward(tokens: tokens, cache: &cache)
+    if unique.count < prompts.count {
+      cache.keepRows(sourceRow)
+      hidden = Tensor.gatherRows(hidden, ids: sourceRow)
+    }
+    return (cache, hidden)
   }
 
   /// The text before the first stop string, if any occurs.

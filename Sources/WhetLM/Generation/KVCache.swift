@@ -7,7 +7,7 @@ import WhetTensor
 public struct KVCache {
   /// Rows currently held (shrinks as finished rows leave).
   public internal(set) var batch: Int
-  public let capacity: Int
+  public internal(set) var capacity: Int
   public let width: Int
   public internal(set) var keys: [Tensor]
   public internal(set) var values: [Tensor]
@@ -46,6 +46,51 @@ public struct KVCache {
   }
 
   mutating func advance(by t: Int) { length += t }
+
+  /// This cache's rows followed by `other`'s, in a new cache whose capacity leaves room for
+  /// `room` more positions (rows waiting to start join rows already decoding).
+  ///
+  /// Both are aligned on the right: every row's real tokens end at the new ``length``, which
+  /// is the longest real row of either; leading positions that no row uses are dropped. A
+  /// row's positions are counted from its ``keyStart``, which moves with its tokens, so each
+  /// row attends and rotates exactly as before.
+  public func appending(_ other: KVCache, room: Int) -> KVCache {
+    precondition(width == other.width && keys.count == other.keys.count, "appending: shapes differ")
+    let real =
+      zip(keyStart, [Int](repeating: length, count: batch)).map { $1 - $0 }
+      + other.keyStart.map { other.length - $0 }
+    let newLength = real.max() ?? 0
+    var merged = self
+    merged.batch = batch + other.batch
+    merged.capacity = newLength + room
+    merged.length = newLength
+    let shifts = [newLength - length, newLength - other.length]
+    merged.keyStart = keyStart.map { $0 + shifts[0] } + other.keyStart.map { $0 + shifts[1] }
+    let (w, cap) = (width, merged.capacity)
+    func combine(_ a: Tensor, _ b: Tensor) -> Tensor {
+      Tensor(shape: [merged.batch, cap, w]) { out in
+        // Padding and unused positions are masked, but must not hold NaNs (0 · NaN is NaN).
+        out.update(repeating: 0)
+        for (part, (source, first)) in [(a, 0), (b, batch)].enumerated() {
+          let shift = shifts[part], rows = part == 0 ? batch : other.batch
+          let sourceCapacity = part == 0 ? capacity : other.capacity
+          let sourceLength = part == 0 ? length : other.length
+          let from = max(0, -shift)
+          guard sourceLength > from else { continue }
+          source.withUnsafeBufferPointer { src in
+            for r in 0..<rows {
+              (out.baseAddress! + ((first + r) * cap + from + shift) * w).update(
+                from: src.baseAddress! + (r * sourceCapacity + from) * w,
+                count: (sourceLength - from) * w)
+            }
+          }
+        }
+      }
+    }
+    merged.keys = zip(keys, other.keys).map(combine)
+    merged.values = zip(values, other.values).map(combine)
+    return merged
+  }
 
   /// Keeps only the rows `rows` (finished sequences leave the batch).
   public mutating func keepRows(_ rows: [Int]) {

@@ -193,8 +193,9 @@ public struct PythonSandbox: Sendable {
       judgeDone = ProcessControl.hasExited(judge) && readers[2].closed
     }
     // A solution whose process died tells the judge by closing its pipe; give the server's
-    // waiter a moment to report how it died before the group is killed.
-    let settle = ProcessControl.now() + 0.2
+    // waiter a moment to report how it died before the group is killed (on a loaded machine
+    // the reap can lag the judge by well over 0.2 s; the wait ends as soon as it lands).
+    let settle = ProcessControl.now() + 2.0
     while judgeDone, !ProcessControl.hasExited(server), ProcessControl.now() < settle,
       Self.events(in: readers[2].data).contains(where: { $0["status"]?.stringValue == "gone" })
     {
@@ -220,6 +221,11 @@ public struct PythonSandbox: Sendable {
         elapsedSeconds: ProcessControl.now() - start),
       isolation: isolation)
   }
+
+  /// The words every "ended early" error carries, which ``SandboxViolation/classify(_:)``
+  /// reads: whether the server's own exit status was reaped in time or not, the run ended
+  /// before the judge got through the tests.
+  static let beforeTheTestsFinished = "before the tests finished"
 
   /// What one run left behind, for ``interpret(_:isolation:)``.
   struct RunRecord {
@@ -284,7 +290,7 @@ public struct PythonSandbox: Sendable {
       outcome = .error(testsError)
     } else if !done {
       let detail = lastLine(String(decoding: run.judgeError, as: UTF8.self)).map { ": \($0)" }
-      outcome = .error("the judge stopped before the tests finished\(detail ?? "")")
+      outcome = .error("the judge stopped \(Self.beforeTheTestsFinished)\(detail ?? "")")
     } else if loadFailure {
       let message = load?["message"]?.stringValue ?? ""
       outcome = .error(lastLine(serverErrText) ?? "\(loadType): \(message)")
@@ -297,7 +303,7 @@ public struct PythonSandbox: Sendable {
         signal.map { "killed by signal \($0)" }
         ?? run.serverStatus?.exitStatus.map { "exited with status \($0)" } ?? "ended"
       let detail = lastLine(serverErrText).map { ": \($0)" } ?? ""
-      outcome = .error("the solution's process \(how) before the tests finished\(detail)")
+      outcome = .error("the solution's process \(how) \(Self.beforeTheTestsFinished)\(detail)")
     } else {
       let first = run.events.first { $0["status"]?.stringValue == "error" }
       outcome = .error(String((first?["message"]?.stringValue ?? "error").prefix(300)))

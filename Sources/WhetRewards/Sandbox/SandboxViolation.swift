@@ -41,7 +41,9 @@ public struct SandboxViolation: Sendable, Equatable {
       if let signal = result.signal {
         return SandboxViolation(kind: .killed, detail: "signal \(signal): \(message)")
       }
-      if message.localizedCaseInsensitiveContains("exit") {
+      if message.contains(PythonSandbox.beforeTheTestsFinished)
+        || message.localizedCaseInsensitiveContains("exit")
+      {
         return SandboxViolation(kind: .earlyExit, detail: message)
       }
       // Syntax and runtime errors are the code's own failures, not attempts on the sandbox.
