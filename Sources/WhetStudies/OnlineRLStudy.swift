@@ -24,7 +24,7 @@ public struct OnlineRLStudy {
     public var temperature: Float = 0.8
     public var learningRate: Float = 5e-5
     public var seed: UInt64 = 42
-    public var rewards = ["math", "weaver"]
+    public var rewards = ["math", "weaver", "majority"]
     public init() {}
   }
 

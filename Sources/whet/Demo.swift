@@ -51,7 +51,8 @@ struct Demo: AsyncParsableCommand {
     inversion: .prefixedNo,
     help: "Distil Weaver's P(correct) into one scorer and compare it with the full pipeline.")
   var distil = true
-  @Option(help: "Steps of each short online GRPO run (math and weaver rewards); 0 skips them.")
+  @Option(
+    help: "Steps of each short online GRPO run (math, weaver and majority rewards); 0 skips them.")
   var onlineSteps = 6
 
   func validate() throws {
@@ -166,7 +167,7 @@ struct Demo: AsyncParsableCommand {
       training = outcome
     }
 
-    // 7. Online RL: short GRPO runs with the math and the label-free weaver reward.
+    // 7. Online RL: short GRPO runs with the math reward and the label-free weaver and majority.
     var online: [OnlineRLStudy.Arm] = []
     if onlineSteps > 0 {
       var settings = OnlineRLStudy.Settings()
@@ -178,7 +179,7 @@ struct Demo: AsyncParsableCommand {
       let onlineStudy = OnlineRLStudy(
         settings: settings, directory: outputURL.appendingPathComponent("online"),
         progress: progress)
-      online = try await timed("online RL (GRPO, math and weaver)") {
+      online = try await timed("online RL (GRPO, math, weaver and majority)") {
         try await onlineStudy.run(lm, heldOut: tasks, pipeline: pipeline)
       }
       endProgress()

@@ -335,17 +335,32 @@ struct DemoReport {
       "GRPO with LoRA on the training suite, a short run: once rewarded by the math verifier "
         + "against the hidden answer, once by the label-free weaver reward (Dawid–Skene over the "
         + "completion's self-certainty, mean log-prob, agreement with the other completions of "
-        + "its prompt and a final-answer format check; no answer seen). Held-out greedy accuracy "
-        + "before the first step and after the last; each run's own report.html has every curve.")
+        + "its prompt and a final-answer format check; no answer seen), once by the group's "
+        + "majority answer as pseudo-label (TTRL; no answer seen). Held-out greedy accuracy "
+        + "before the first step and after the last, beside no training and the offline arms "
+        + "above; each run's own report.html has every curve.")
+    // Side by side with no training and with the offline arms above (same held-out suite).
+    let base = online.first?.before ?? 0
+    var rows = [["no training", "", HTMLDocument.percent(base), "", "", ""]]
+    for arm in training?.arms ?? [] {
+      rows.append([
+        "offline: \(arm.name == "raft" ? "RAFT (SFT)" : "DPO on \(arm.name) pairs")", "",
+        HTMLDocument.percent(arm.heldOutAccuracy),
+        String(format: "%+.1f pts", (arm.heldOutAccuracy - base) * 100),
+        String(format: "%.0f", arm.trainSeconds), "",
+      ])
+    }
+    for arm in online {
+      rows.append([
+        "online: GRPO, \(arm.reward) reward", HTMLDocument.percent(arm.before),
+        HTMLDocument.percent(arm.after),
+        String(format: "%+.1f pts", (arm.after - arm.before) * 100),
+        String(format: "%.0f", arm.seconds), "online/\(arm.reward)/report.html",
+      ])
+    }
     doc.table(
-      headers: ["reward", "held-out before", "held-out after", "change", "seconds", "report"],
-      rows: online.map { arm in
-        [
-          arm.reward, HTMLDocument.percent(arm.before), HTMLDocument.percent(arm.after),
-          String(format: "%+.1f pts", (arm.after - arm.before) * 100),
-          String(format: "%.0f", arm.seconds), "online/\(arm.reward)/report.html",
-        ]
-      }, numericColumns: [1, 2, 3, 4])
+      headers: ["arm", "held-out before", "held-out after", "change", "seconds", "report"],
+      rows: rows, numericColumns: [1, 2, 3, 4])
     doc.figure(
       SVGChart.lines(
         online.map { arm in

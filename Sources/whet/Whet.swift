@@ -11,7 +11,8 @@ struct Whet: AsyncParsableCommand {
     version: version,
     subcommands: [
       Demo.self, Tokenize.self, LogProbs.self, Generate.self, Chat.self, Tasks.self, Sample.self,
-      ScoreCommand.self, Select.self, Eval.self, Pairs.self, Train.self, Export.self, ToyDemo.self,
+      ScoreCommand.self, Select.self, Eval.self, Pairs.self, Train.self, Compare.self, Export.self,
+      ToyDemo.self,
     ]
   )
 

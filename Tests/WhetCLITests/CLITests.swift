@@ -326,11 +326,13 @@ import WhetLM
     }
     let keys = try #require((summary["master_keys"] as? [String: Any])?["keys"] as? [Any])
     #expect(keys.count == 5)
-    // The short online runs: both rewards, evaluated before and after, each with its report.
+    // The short online runs: every reward, evaluated before and after, each with its report,
+    // in one table with no training and the offline arms.
     let online = try #require(summary["online"] as? [[String: Any]])
-    #expect(online.compactMap { $0["reward"] as? String } == ["math", "weaver"])
+    #expect(online.compactMap { $0["reward"] as? String } == ["math", "weaver", "majority"])
     #expect(online.allSatisfy { ($0["before"] as? Double).map { (0...1).contains($0) } ?? false })
     #expect(html.contains("Online RL: GRPO"))
+    #expect(html.contains("<td>no training</td>") && html.contains("offline: DPO on oracle pairs"))
     #expect(
       FileManager.default.fileExists(
         atPath: dir.appendingPathComponent("online/weaver/report.html").path))

@@ -70,4 +70,27 @@ import Testing
       #expect(run.status != 0 && run.stderr.contains(words), "\(extra): \(run.stderr)")
     }
   }
+
+  /// `whet compare` puts runs and given figures side by side, and names what it cannot read.
+  @Test func compareWritesThePageAndTheTable() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "whet-compare-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    try Data(
+      "{\"step\":0,\"eval_greedy_accuracy\":0.2}\n{\"step\":10,\"eval_greedy_accuracy\":0.3}\n".utf8
+    ).write(to: dir.appendingPathComponent("metrics.jsonl"))
+    let page = dir.appendingPathComponent("comparison.html")
+    let run = try CLITests.whet([
+      "compare", "--run", "GRPO=\(dir.path)", "--given", "offline DPO=0.375", "--out", page.path,
+    ])
+    #expect(run.status == 0, "\(run.stderr)")
+    #expect(run.stdout.contains("| GRPO | 20.0 % | 30.0 % | +10.0 points |"), "\(run.stdout)")
+    #expect(run.stdout.contains("| offline DPO |  | 37.5 % |"), "\(run.stdout)")
+    #expect(FileManager.default.fileExists(atPath: page.path))
+    let missing = try CLITests.whet(["compare", "--run", "x=\(dir.path)/nowhere"])
+    #expect(missing.status != 0 && missing.stderr.contains("nowhere"), "\(missing.stderr)")
+    let malformed = try CLITests.whet(["compare", "--given", "offline DPO"])
+    #expect(malformed.status != 0 && malformed.stderr.contains("--given"), "\(malformed.stderr)")
+  }
 }
