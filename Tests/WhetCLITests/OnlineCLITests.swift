@@ -46,7 +46,18 @@ import Testing
       fm.fileExists(atPath: out.appendingPathComponent("adapter/adapter_model.safetensors").path))
     let report = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
     #expect(report.contains("Held-out completions at the start and at the end"))
-    #expect(fm.fileExists(atPath: out.appendingPathComponent("rollouts/round-000001.jsonl").path))
+    // Each rollout names its prompt and the data line it came from (line i asks to count to
+    // i + 1).
+    let rollouts = try String(
+      contentsOf: out.appendingPathComponent("rollouts/round-000001.jsonl"), encoding: .utf8
+    ).split(separator: "\n").map {
+      try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+    }
+    #expect(rollouts.count == 6)
+    for row in rollouts {
+      let line = try #require(row["line"] as? Int)
+      #expect(row["prompt"] as? String == "Count to \(line + 1):", "\(row)")
+    }
   }
 
   @Test func badSettingsAreRefusedByName() throws {

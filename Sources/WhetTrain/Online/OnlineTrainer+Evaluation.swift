@@ -39,16 +39,20 @@ extension OnlineTrainer {
     ]
   }
 
-  /// Every completion of round `round` with its rewards: `rollouts/round-N.jsonl`.
-  func writeRollouts(round: Int, _ rollouts: [Rollout], rewards: [[Double?]], names: [String])
-    throws
-  {
+  /// Every completion of round `round` with its prompt (text, and the data file's line), group
+  /// and rewards: `rollouts/round-N.jsonl`.
+  func writeRollouts(
+    round: Int, _ rollouts: [Rollout], prompts: [OnlinePrompt], rewards: [[Double?]],
+    names: [String]
+  ) throws {
     let folder = directory.appendingPathComponent("rollouts")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     let url = folder.appendingPathComponent(String(format: "round-%06d.jsonl", round))
     try JSONLWriter.write(
-      zip(rollouts, rewards).map { r, row in
+      zip(zip(rollouts, prompts), rewards).map { pair, row in
+        let (r, prompt) = pair
         var object: [String: JSONValue] = [
+          "prompt": .string(prompt.text), "line": .number(Double(prompt.line)),
           "group": .number(Double(r.prompt)), "completion": .string(r.text),
           "tokens": .number(Double(r.tokens.count)), "truncated": .bool(r.truncated),
         ]

@@ -21,6 +21,7 @@ extension OnlineTrainer {
     var zeroStdGroups = 0
     var totalGroups = 0
     var all: [Rollout] = []
+    var allPrompts: [OnlinePrompt] = []  // the prompt of each of `all`
     var allRewards: [[Double?]] = []
     var samplingRounds = 0
     var groupOffset = 0
@@ -52,6 +53,7 @@ extension OnlineTrainer {
       var rows = rollouts.indices.map { i in perFunction.map { $0[i] } }
       let scored = try prepare(batchPrompts, rollouts, rows: &rows, groupOffset: groupOffset)
       all += rollouts
+      allPrompts += rollouts.map { batchPrompts[$0.prompt] }
       allRewards += rows
       totalGroups += scored.zeroStd.count
       zeroStdGroups += scored.zeroStd.filter { $0 }.count
@@ -99,7 +101,8 @@ extension OnlineTrainer {
         if let fit = weaver.lastFit { metrics["weaver/class_balance"] = fit.fitted.classBalance }
       }
     }
-    try writeRollouts(round: round, all, rewards: allRewards, names: names)
+    try writeRollouts(
+      round: round, all, prompts: allPrompts, rewards: allRewards, names: names)
     if algorithm == .topr {
       let fresh = kept
       kept += replay.flatMap { $0 }
