@@ -276,15 +276,17 @@ public struct PythonSandbox: Sendable {
     let loadType = load?["type"]?.stringValue ?? ""
 
     let outcome: SandboxOutcome
-    if run.timedOut {
+    // A program held at its memory cap spends its time in the kernel's reclaim, so on a busy
+    // machine a clock can run out first: reaching the cap is the diagnosis either way.
+    if run.memoryCapReached {
+      outcome = .memoryLimit
+    } else if run.timedOut {
       outcome = .timeout(.wallClock)
     } else if run.outputLimitExceeded {
       outcome = .outputLimit
     } else if signal == SIGXCPU {
       outcome = .timeout(.cpu)
-    } else if run.memoryCapReached || statuses.contains("memory")
-      || (loadFailure && loadType == "MemoryError")
-    {
+    } else if statuses.contains("memory") || (loadFailure && loadType == "MemoryError") {
       outcome = .memoryLimit
     } else if let testsError {
       outcome = .error(testsError)
