@@ -231,8 +231,9 @@ public struct Generator {
   }
 
   /// The cache (with `room` free positions) and last hidden states `[N, C]` of `prompts` run
-  /// through the model, left-padded to the longest. Identical prompts (N samples of one question) share one prefill; their
-  /// cache rows and hidden states are then copied out to every row that asked for them.
+  /// through the model, left-padded to the longest. Identical prompts (N samples of one
+  /// question) share one prefill; their cache rows and hidden states are then copied out to
+  /// every row that asked for them.
   func prefill(_ prompts: [[Int]], room: Int) -> (KVCache, Tensor) {
     var uniqueIndex: [[Int]: Int] = [:]
     var unique: [[Int]] = []
