@@ -41,7 +41,10 @@ let package = Package(
       swiftSettings: cpuFlags
     ),
     .target(name: "WhetNN", dependencies: ["WhetTensor"], swiftSettings: cpuFlags),
-    .target(name: "WhetLM", dependencies: ["WhetNN", "WhetTensor"], swiftSettings: cpuFlags),
+    // Quantized int8 dot-product kernels (AVX-512 VNNI, AVX2, portable), chosen at run time.
+    .target(name: "CKernels", path: "Sources/CKernels"),
+    .target(
+      name: "WhetLM", dependencies: ["WhetNN", "WhetTensor", "CKernels"], swiftSettings: cpuFlags),
     // Process start-up for the code sandbox (namespaces, mounts, cgroups), in C because it
     // runs between fork and exec.
     .target(name: "CSandbox", path: "Sources/CSandbox"),
@@ -101,7 +104,8 @@ let package = Package(
     .testTarget(
       name: "WhetTensorTests", dependencies: ["WhetTensor", "TestSupport"], swiftSettings: cpuFlags),
     .testTarget(
-      name: "WhetLMTests", dependencies: ["WhetLM", "WhetNN", "WhetTensor", "TestSupport"],
+      name: "WhetLMTests",
+      dependencies: ["WhetLM", "WhetNN", "WhetTensor", "TestSupport", "CKernels"],
       exclude: ["Fixtures"], swiftSettings: cpuFlags),
     .testTarget(
       name: "WhetRewardsTests", dependencies: ["WhetRewards", "WhetLM", "TestSupport"],

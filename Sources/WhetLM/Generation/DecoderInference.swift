@@ -42,13 +42,14 @@ public struct DecoderInference {
       let mask = config.attentionMask(
         sliding: layer.sliding, queryOffset: offset, keyStart: cache.keyStart)
       let h = norm(x, layer.inputNorm)
+      let qkv = linear(h, [attention.qProj, attention.kProj, attention.vProj])
       let q = Tensor.rope(
-        perHead(linear(h, attention.qProj), attention.qNorm, heads: attention.heads),
-        heads: attention.heads, table: table)
+        perHead(qkv[0], attention.qNorm, heads: attention.heads), heads: attention.heads,
+        table: table)
       let k = Tensor.rope(
-        perHead(linear(h, attention.kProj), attention.kNorm, heads: attention.kvHeads),
-        heads: attention.kvHeads, table: table)
-      let v = linear(h, attention.vProj)
+        perHead(qkv[1], attention.kNorm, heads: attention.kvHeads), heads: attention.kvHeads,
+        table: table)
+      let v = qkv[2]
       cache.store(layer: l, k: k, v: v, count: t)
       let y = Tensor.attention(
         q: q.reshaped([b, t, -1]), k: cache.keys[l], v: cache.values[l], heads: attention.heads,
@@ -97,11 +98,31 @@ public struct DecoderInference {
   }
 
   func linear(_ x: Tensor, _ layer: Linear) -> Tensor {
-    var y =
+    let y =
       x.rowCount <= packedRowLimit
       ? (packed.matrix(for: layer)?.multiply(x))
         ?? Tensor.matmul(x, layer.weight.value, transposeB: true)
       : Tensor.matmul(x, layer.weight.value, transposeB: true)
+    return finish(y, layer, input: x)
+  }
+
+  /// The outputs of `group` (layers reading the same `x`), through their stacked packed matrix
+  /// when there is one (one product instead of one per layer), else one by one.
+  func linear(_ x: Tensor, _ group: [Linear]) -> [Tensor] {
+    guard x.rowCount <= packedRowLimit, let whole = packed.stacked(group) else {
+      return group.map { linear(x, $0) }
+    }
+    let y = whole.multiply(x)
+    var column = 0
+    return group.map { layer in
+      defer { column += layer.outputSize }
+      return finish(y.slice(alongAxis: 1, column..<(column + layer.outputSize)), layer, input: x)
+    }
+  }
+
+  /// `y` plus `layer`'s bias and adapter.
+  func finish(_ y: Tensor, _ layer: Linear, input x: Tensor) -> Tensor {
+    var y = y
     if let bias = layer.bias { y = Tensor.broadcasting(y, bias.value, +) }
     if let adapter = layer.adapter { y.add(adapter.apply(x)) }
     return y
@@ -111,8 +132,11 @@ public struct DecoderInference {
   /// buffer so the fused SwiGLU kernel reads them without a concatenation.
   func gatedActivation(_ x: Tensor, _ mlp: GatedMLP) -> Tensor {
     let n = x.rowCount, c = x.lastDimension, f = mlp.gateProj.outputSize
+    if n <= packedRowLimit, let gateUp = packed.stacked([mlp.gateProj, mlp.upProj]) {
+      // Small batch: one packed product writes gate and up side by side.
+      return adapted(gateUp.multiply(x), x, mlp)
+    }
     if n <= packedRowLimit, packed.matrix(for: mlp.gateProj) != nil {
-      // Small batch: two packed products, then the gated activation on the pair.
       let gate = linear(x, mlp.gateProj), up = linear(x, mlp.upProj)
       return Tensor.gated(Tensor.concatenate([gate, up], alongAxis: 1), mlp.activation)
     }
@@ -127,10 +151,16 @@ public struct DecoderInference {
         }
       }
     }
+    return adapted(gateUp, x, mlp)
+  }
+
+  /// The gated activation of `gateUp` `[N, 2F]` (gate and up side by side), adapters' low-rank
+  /// terms added into the matching half first.
+  func adapted(_ gateUp: Tensor, _ x: Tensor, _ mlp: GatedMLP) -> Tensor {
     guard mlp.gateProj.adapter != nil || mlp.upProj.adapter != nil else {
       return Tensor.gated(gateUp, mlp.activation)
     }
-    // Adapters add their low-rank terms into the matching half of the fused buffer.
+    let n = x.rowCount, f = mlp.gateProj.outputSize
     let deltas = [mlp.gateProj, mlp.upProj].map { $0.adapter?.apply(x) ?? Tensor.zeros([n, f]) }
     return Tensor.gated(
       Tensor.broadcasting(gateUp, Tensor.concatenate(deltas, alongAxis: 1), +), mlp.activation)

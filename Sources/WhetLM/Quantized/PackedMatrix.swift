@@ -1,280 +1,187 @@
+import CKernels
 import WhetTensor
 
 /// A `[rows, columns]` weight kept in 4- or 8-bit blocks of 32 for fast inference at small
 /// batch, where reading the weights dominates (batch-1 decoding reads every weight once per
 /// token; 4 bits instead of 32 is 8× less memory traffic).
 ///
-/// Blocks come from the model file unchanged in value (`Q4_0`, `Q4_1`, `Q8_0`), re-laid out so
-/// SIMD lanes can unpack them with shifts alone:
-/// - 4-bit: two consecutive blocks share 8 words; nibble `i` of word `k` is element `8i + k`
-///   of the 64; each block has a scale `d` and an offset `m` (`x = q·d + m`).
-/// - 8-bit: a block's 32 bytes are 8 words; byte `i` of word `k` is element `8i + k`, stored
-///   offset by 128; each block has a scale `d` (`x = (b − 128)·d`).
+/// Every block is `x = q·d + m` with one scale `d` and one offset `m` per 32 elements, taken
+/// from the model file without changing a value:
+/// - 4-bit (``Format/nibble``): `Q4_0` (`m = −8d`), `Q4_1`, and the 32-element sub-blocks of
+///   `Q4_K` (`d = d·scale`, `m = −dmin·min`); byte `j` holds elements `j` and `j + 16`.
+/// - 8-bit (``Format/byte``): `Q8_0`, `Q5_0` (`q − 16`), `Q5_1`, and `Q5_K`'s sub-blocks; one
+///   signed byte per element.
+///
+/// Products quantize the activations per block of 32 to int16 (scale `max|x| / 32767`, round
+/// to nearest even) and multiply with integer dot products in the ``QuantizedKernels`` path
+/// chosen at run time; the offsets use each activation block's exact sum. int16, not
+/// llama.cpp's int8 activations: with int8, SmolLM2's logits moved by up to 0.26 and a greedy
+/// continuation changed at its first token (transformers' top-2 gap there is 0.08); with
+/// int16 the packed path keeps transformers' greedy continuations. `Q6_K` (two scales per 32 elements) has no packed form and stays Float32.
 public final class PackedMatrix: @unchecked Sendable {
   public enum Format: Sendable { case nibble, byte }
 
   public let format: Format
   public let rows: Int
   public let columns: Int
-  /// Blocks of 32 per row (even for the 4-bit format: an odd count is padded with a zero block).
+  /// Blocks of 32 per row.
   let blocksPerRow: Int
   let scales: UnsafeMutablePointer<Float>
   let offsets: UnsafeMutablePointer<Float>
-  let words: UnsafeMutablePointer<UInt32>
-  let wordsPerRow: Int
+  let weights: UnsafeMutablePointer<UInt8>
+
+  var bytesPerBlock: Int { format == .nibble ? 16 : 32 }
+
+  /// Which ggml block types have a packed form, and in which format.
+  public static func format(of type: GGMLType) -> Format? {
+    switch type {
+    case .q4_0, .q4_1, .q4_K: return .nibble
+    case .q8_0, .q5_0, .q5_1, .q5_K: return .byte
+    default: return nil
+    }
+  }
+
+  init(format: Format, rows: Int, columns: Int) {
+    self.format = format
+    self.rows = rows
+    self.columns = columns
+    blocksPerRow = columns / 32
+    let blocks = rows * blocksPerRow
+    scales = .allocate(capacity: blocks)
+    offsets = .allocate(capacity: blocks)
+    weights = .allocate(capacity: blocks * (format == .nibble ? 16 : 32))
+    scales.initialize(repeating: 0, count: blocks)
+    offsets.initialize(repeating: 0, count: blocks)
+    weights.initialize(repeating: 0, count: blocks * (format == .nibble ? 16 : 32))
+  }
 
   /// Packs `rows × columns` elements of `type` from `source` (ggml row-major blocks).
   /// `rowOrder[i]` is the source row of packed row `i` (undoing the Q/K permutation).
-  /// Returns `nil` for block types without a packed form.
-  public init?(
+  /// Returns `nil` for block types without a packed form or rows that are not whole blocks.
+  public convenience init?(
     type: GGMLType, source: UnsafeRawPointer, rows: Int, columns: Int, rowOrder: [Int]? = nil
   ) {
-    guard columns % 32 == 0 else { return nil }
-    switch type {
-    case .q4_0, .q4_1: format = .nibble
-    case .q8_0: format = .byte
-    default: return nil
-    }
-    self.rows = rows
-    self.columns = columns
-    let sourceBlocks = columns / 32
-    blocksPerRow = format == .nibble ? (sourceBlocks + 1) / 2 * 2 : sourceBlocks
-    wordsPerRow = blocksPerRow * (format == .nibble ? 4 : 8)
-    scales = .allocate(capacity: rows * blocksPerRow)
-    offsets = .allocate(capacity: rows * blocksPerRow)
-    words = .allocate(capacity: rows * wordsPerRow)
-    scales.initialize(repeating: 0, count: rows * blocksPerRow)
-    offsets.initialize(repeating: 0, count: rows * blocksPerRow)
-    words.initialize(repeating: 0, count: rows * wordsPerRow)
-    let bytesPerBlock = type.bytesPerBlock
-    var element = [UInt8](repeating: 0, count: 64)
+    guard let format = Self.format(of: type), columns % type.blockSize == 0, columns % 32 == 0
+    else { return nil }
+    self.init(format: format, rows: rows, columns: columns)
+    let sourceBlocks = columns / type.blockSize
+    let subBlocks = type.blockSize / 32
+    var q = [Int32](repeating: 0, count: 32)
     for r in 0..<rows {
-      let src = source + (rowOrder?[r] ?? r) * sourceBlocks * bytesPerBlock
+      let src = source + (rowOrder?[r] ?? r) * sourceBlocks * type.bytesPerBlock
       for blk in 0..<sourceBlocks {
-        let p = src + blk * bytesPerBlock
-        let d = halfToFloat(UInt16(littleEndian: p.loadUnaligned(as: UInt16.self)))
-        let slot = r * blocksPerRow + blk
-        let bytes = p.assumingMemoryBound(to: UInt8.self)
-        switch type {
-        case .q4_0, .q4_1:
-          scales[slot] = d
-          offsets[slot] =
-            type == .q4_1
-            ? halfToFloat(UInt16(littleEndian: p.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
-            : -8 * d
-          let qs = bytes + (type == .q4_1 ? 4 : 2)
-          let base = (blk % 2) * 32
-          for j in 0..<16 {
-            element[base + j] = qs[j] & 0x0F
-            element[base + j + 16] = qs[j] >> 4
+        let p = src + blk * type.bytesPerBlock
+        for sub in 0..<subBlocks {
+          let slot = r * blocksPerRow + blk * subBlocks + sub
+          let (d, m) = q.withUnsafeMutableBufferPointer {
+            Self.decode(type, block: p, subBlock: sub, into: $0.baseAddress!)
           }
-          if blk % 2 == 1 || blk == sourceBlocks - 1 {
-            if blk % 2 == 0 { for j in 32..<64 { element[j] = 0 } }
-            let w = words + r * wordsPerRow + (blk / 2) * 8
-            for k in 0..<8 {
-              var word: UInt32 = 0
-              for i in 0..<8 { word |= UInt32(element[8 * i + k]) << UInt32(4 * i) }
-              w[k] = word
-            }
-          }
-        default:  // .q8_0
           scales[slot] = d
-          let qs = (p + 2).assumingMemoryBound(to: Int8.self)
-          let w = words + r * wordsPerRow + blk * 8
-          for k in 0..<8 {
-            var word: UInt32 = 0
-            for i in 0..<4 {
-              word |= UInt32(UInt8(truncatingIfNeeded: Int(qs[8 * i + k]) + 128)) << UInt32(8 * i)
-            }
-            w[k] = word
+          offsets[slot] = m
+          let w = weights + slot * bytesPerBlock
+          if format == .nibble {
+            for j in 0..<16 { w[j] = UInt8(q[j]) | UInt8(q[j + 16]) << 4 }
+          } else {
+            for j in 0..<32 { w[j] = UInt8(bitPattern: Int8(q[j])) }
           }
         }
       }
+    }
+  }
+
+  /// Stacks the rows of `parts` (all of one format and width): one product computes them all.
+  public convenience init?(stackingRows parts: [PackedMatrix]) {
+    guard let first = parts.first,
+      parts.allSatisfy({ $0.format == first.format && $0.columns == first.columns })
+    else { return nil }
+    self.init(format: first.format, rows: parts.reduce(0) { $0 + $1.rows }, columns: first.columns)
+    var row = 0
+    for part in parts {
+      let blocks = part.rows * blocksPerRow
+      (scales + row * blocksPerRow).update(from: part.scales, count: blocks)
+      (offsets + row * blocksPerRow).update(from: part.offsets, count: blocks)
+      (weights + row * blocksPerRow * bytesPerBlock).update(
+        from: part.weights, count: blocks * bytesPerBlock)
+      row += part.rows
     }
   }
 
   deinit {
     scales.deallocate()
     offsets.deallocate()
-    words.deallocate()
+    weights.deallocate()
+  }
+
+  /// Sub-block `sub` (32 elements) of the ggml block at `p`: integer values into `q`, and the
+  /// scale and offset with `x = q·d + m` (ggml's `dequantize_row_*`, exactly).
+  static func decode(
+    _ type: GGMLType, block p: UnsafeRawPointer, subBlock sub: Int,
+    into q: UnsafeMutablePointer<Int32>
+  ) -> (d: Float, m: Float) {
+    let bytes = p.assumingMemoryBound(to: UInt8.self)
+    switch type {
+    case .q4_0, .q4_1:
+      let d = Dequantize.f16(p, 0)
+      let qs = bytes + (type == .q4_1 ? 4 : 2)
+      for j in 0..<16 {
+        q[j] = Int32(qs[j] & 0x0F)
+        q[j + 16] = Int32(qs[j] >> 4)
+      }
+      return (d, type == .q4_1 ? Dequantize.f16(p, 2) : -8 * d)
+    case .q5_0, .q5_1:
+      let hasMin = type == .q5_1
+      let qhOffset = hasMin ? 4 : 2
+      let qh = UInt32(littleEndian: p.loadUnaligned(fromByteOffset: qhOffset, as: UInt32.self))
+      let qs = bytes + qhOffset + 4
+      let shift: Int32 = hasMin ? 0 : 16
+      for j in 0..<16 {
+        q[j] = (Int32(qs[j] & 0x0F) | Int32((qh >> UInt32(j)) & 1) << 4) - shift
+        q[j + 16] = (Int32(qs[j] >> 4) | Int32((qh >> UInt32(j + 16)) & 1) << 4) - shift
+      }
+      return (Dequantize.f16(p, 0), hasMin ? Dequantize.f16(p, 2) : 0)
+    case .q8_0:
+      let qs = (p + 2).assumingMemoryBound(to: Int8.self)
+      for j in 0..<32 { q[j] = Int32(qs[j]) }
+      return (Dequantize.f16(p, 0), 0)
+    case .q4_K, .q5_K:
+      // Sub-block 2k uses the low nibbles of bytes 32k…32k+31, sub-block 2k + 1 the high ones;
+      // Q5_K's fifth bit of sub-block s is bit s of qh[l].
+      let d = Dequantize.f16(p, 0), dmin = Dequantize.f16(p, 2), scales = bytes + 4
+      let (sc, mn) = Dequantize.scaleMinK4(sub, scales)
+      let ql = bytes + (type == .q4_K ? 16 : 48) + 32 * (sub / 2)
+      let qh = bytes + 16
+      for l in 0..<32 {
+        var v = Int32(sub % 2 == 0 ? ql[l] & 0x0F : ql[l] >> 4)
+        if type == .q5_K, qh[l] & (1 << UInt8(sub)) != 0 { v += 16 }
+        q[l] = v
+      }
+      return (d * Float(sc), -(dmin * Float(mn)))
+    default:
+      return (0, 0)
+    }
   }
 
   /// `y = x·Wᵀ` for `x` `[N, columns]` → `[N, rows]`; rows of `W` are split across cores.
   public func multiply(_ x: Tensor) -> Tensor {
+    multiply(x, path: QuantizedKernels.path)
+  }
+
+  /// ``multiply(_:)`` on a given kernel path (tests compare every path with the portable one).
+  public func multiply(_ x: Tensor, path: QuantizedKernels.Path) -> Tensor {
     precondition(
       x.lastDimension == columns, "PackedMatrix: input \(x.shape) for \(columns) columns")
     let n = x.rowCount
-    // Per block sums of x, for the offsets: Σ (q·d + m)·x = d·Σ q·x + m·Σ x.
-    let sums = Tensor(shape: [n, blocksPerRow]) { s in
-      s.initialize(repeating: 0)
-      x.withUnsafeBufferPointer { px in
-        for b in 0..<n {
-          for blk in 0..<(columns / 32) {
-            var t: Float = 0
-            for j in 0..<32 { t += px[b * columns + blk * 32 + j] }
-            s[b * blocksPerRow + blk] = t
-          }
-        }
-      }
-    }
+    let activations = QuantizedActivations(x, path: path)
+    let format = self.format == .nibble ? Int32(WHET_BLOCK_NIBBLE) : Int32(WHET_BLOCK_BYTE)
     return Tensor(shape: Array(x.shape.dropLast()) + [rows]) { out in
-      x.withUnsafeBufferPointer { px in
-        sums.withUnsafeBufferPointer { ps in
-          parallelFor(rows, minimumPerTask: 64, tasksPerWorker: 1) { range in
-            for r in range {
-              var b = 0
-              // Four inputs at a time share each unpacked block.
-              while b + 4 <= n {
-                let xb = px.baseAddress! + b * columns
-                let d =
-                  format == .nibble
-                  ? nibbleDot4(row: r, x: xb, sums: ps.baseAddress! + b * blocksPerRow)
-                  : byteDot4(row: r, x: xb)
-                for k in 0..<4 { out[(b + k) * rows + r] = d[k] }
-                b += 4
-              }
-              while b < n {
-                let xb = px.baseAddress! + b * columns
-                out[b * rows + r] =
-                  format == .nibble
-                  ? nibbleDot(row: r, x: xb, sums: ps.baseAddress! + b * blocksPerRow)
-                  : byteDot(row: r, x: xb)
-                b += 1
-              }
-            }
-          }
+      let o = out.baseAddress!
+      activations.withPointers { q, d, s in
+        parallelFor(rows, minimumPerTask: 64, tasksPerWorker: 1) { range in
+          whet_quantized_product(
+            path.rawValue, format, weights, scales, offsets, Int32(blocksPerRow),
+            Int32(range.lowerBound), Int32(range.upperBound), q, d, s, Int32(n), o, Int32(rows))
         }
       }
     }
-  }
-
-  @inline(__always) static func toFloat(_ v: SIMD8<UInt32>) -> SIMD8<Float> {
-    // 0x4B000000 is 2²³ as a float; OR-ing a small integer into its mantissa and subtracting
-    // 2²³ converts exactly, without the generic (slow) SIMD integer-to-float conversion.
-    unsafeBitCast(v | 0x4B00_0000, to: SIMD8<Float>.self) - 8_388_608
-  }
-
-  @inline(__always) func nibbleDot(row r: Int, x: UnsafePointer<Float>, sums: UnsafePointer<Float>)
-    -> Float
-  {
-    let rx = UnsafeRawPointer(x)
-    let w = UnsafeRawPointer(words + r * wordsPerRow)
-    let d = scales + r * blocksPerRow, m = offsets + r * blocksPerRow
-    var acc = SIMD8<Float>()
-    var offsetTerm: Float = 0
-    let realColumns = columns
-    for pair in 0..<(blocksPerRow / 2) {
-      let packed = w.loadUnaligned(fromByteOffset: pair * 32, as: SIMD8<UInt32>.self)
-      let base = pair * 64
-      var a = SIMD8<Float>(), b = SIMD8<Float>()
-      for i in 0..<4 {
-        let q = Self.toFloat((packed &>> UInt32(4 * i)) & 0x0F)
-        a.addProduct(q, rx.loadUnaligned(fromByteOffset: (base + 8 * i) * 4, as: SIMD8<Float>.self))
-      }
-      if base + 32 < realColumns {
-        for i in 4..<8 {
-          let q = Self.toFloat((packed &>> UInt32(4 * i)) & 0x0F)
-          b.addProduct(
-            q, rx.loadUnaligned(fromByteOffset: (base + 8 * i) * 4, as: SIMD8<Float>.self))
-        }
-      }
-      acc.addProduct(SIMD8(repeating: d[2 * pair]), a)
-      acc.addProduct(SIMD8(repeating: d[2 * pair + 1]), b)
-      offsetTerm += m[2 * pair] * sums[2 * pair] + m[2 * pair + 1] * sums[2 * pair + 1]
-    }
-    return acc.sum() + offsetTerm
-  }
-
-  /// ``nibbleDot(row:x:sums:)`` for four consecutive inputs (rows of `x`, `sums`) at once.
-  @inline(__always) func nibbleDot4(row r: Int, x: UnsafePointer<Float>, sums: UnsafePointer<Float>)
-    -> SIMD4<Float>
-  {
-    let w = UnsafeRawPointer(words + r * wordsPerRow)
-    let d = scales + r * blocksPerRow, m = offsets + r * blocksPerRow
-    let (x0, x1, x2, x3) = (
-      UnsafeRawPointer(x), UnsafeRawPointer(x + columns), UnsafeRawPointer(x + 2 * columns),
-      UnsafeRawPointer(x + 3 * columns)
-    )
-    var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>(), acc2 = SIMD8<Float>(), acc3 = SIMD8<Float>()
-    var offsetTerm = SIMD4<Float>()
-    for pair in 0..<(blocksPerRow / 2) {
-      let packed = w.loadUnaligned(fromByteOffset: pair * 32, as: SIMD8<UInt32>.self)
-      let base = pair * 64
-      for half in 0..<2 where base + 32 * half < columns {
-        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
-        for i in (4 * half)..<(4 * half + 4) {
-          let q = Self.toFloat((packed &>> UInt32(4 * i)) & 0x0F)
-          let offset = (base + 8 * i) * 4
-          a0.addProduct(q, x0.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self))
-          a1.addProduct(q, x1.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self))
-          a2.addProduct(q, x2.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self))
-          a3.addProduct(q, x3.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self))
-        }
-        let blk = 2 * pair + half
-        let scale = SIMD8<Float>(repeating: d[blk])
-        acc0.addProduct(scale, a0)
-        acc1.addProduct(scale, a1)
-        acc2.addProduct(scale, a2)
-        acc3.addProduct(scale, a3)
-        offsetTerm +=
-          m[blk]
-          * SIMD4(
-            sums[blk], sums[blocksPerRow + blk], sums[2 * blocksPerRow + blk],
-            sums[3 * blocksPerRow + blk])
-      }
-    }
-    return SIMD4(acc0.sum(), acc1.sum(), acc2.sum(), acc3.sum()) + offsetTerm
-  }
-
-  @inline(__always) func byteDot(row r: Int, x: UnsafePointer<Float>) -> Float {
-    let rx = UnsafeRawPointer(x)
-    let w = UnsafeRawPointer(words + r * wordsPerRow)
-    let d = scales + r * blocksPerRow
-    var acc = SIMD8<Float>()
-    for blk in 0..<blocksPerRow {
-      let packed = w.loadUnaligned(fromByteOffset: blk * 32, as: SIMD8<UInt32>.self)
-      var a = SIMD8<Float>()
-      for i in 0..<4 {
-        // Stored as b + 128: subtract 2²³ + 128 to get the signed value.
-        let q =
-          unsafeBitCast(((packed &>> UInt32(8 * i)) & 0xFF) | 0x4B00_0000, to: SIMD8<Float>.self)
-          - 8_388_736
-        a.addProduct(
-          q, rx.loadUnaligned(fromByteOffset: (blk * 32 + 8 * i) * 4, as: SIMD8<Float>.self))
-      }
-      acc.addProduct(SIMD8(repeating: d[blk]), a)
-    }
-    return acc.sum()
-  }
-
-  /// ``byteDot(row:x:)`` for four consecutive inputs at once.
-  @inline(__always) func byteDot4(row r: Int, x: UnsafePointer<Float>) -> SIMD4<Float> {
-    let w = UnsafeRawPointer(words + r * wordsPerRow)
-    let d = scales + r * blocksPerRow
-    let (x0, x1, x2, x3) = (
-      UnsafeRawPointer(x), UnsafeRawPointer(x + columns), UnsafeRawPointer(x + 2 * columns),
-      UnsafeRawPointer(x + 3 * columns)
-    )
-    var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>(), acc2 = SIMD8<Float>(), acc3 = SIMD8<Float>()
-    for blk in 0..<blocksPerRow {
-      let packed = w.loadUnaligned(fromByteOffset: blk * 32, as: SIMD8<UInt32>.self)
-      var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
-      for i in 0..<4 {
-        let q =
-          unsafeBitCast(((packed &>> UInt32(8 * i)) & 0xFF) | 0x4B00_0000, to: SIMD8<Float>.self)
-          - 8_388_736
-        let offset = (blk * 32 + 8 * i) * 4
-        a0.addProduct(q, x0.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self))
-        a1.addProduct(q, x1.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self))
-        a2.addProduct(q, x2.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self))
-        a3.addProduct(q, x3.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self))
-      }
-      let scale = SIMD8<Float>(repeating: d[blk])
-      acc0.addProduct(scale, a0)
-      acc1.addProduct(scale, a1)
-      acc2.addProduct(scale, a2)
-      acc3.addProduct(scale, a3)
-    }
-    return SIMD4(acc0.sum(), acc1.sum(), acc2.sum(), acc3.sum())
   }
 }

@@ -6,17 +6,39 @@ import WhetTensor
 /// Float32 weights, build the inference engine without them.
 public struct PackedWeights: @unchecked Sendable {
   var layers: [ObjectIdentifier: PackedMatrix] = [:]
+  /// Rows of several layers that read the same input, stacked so one product (one pass over
+  /// the input, one hand-off to the workers) computes them all: Q, K and V; gate and up.
+  /// Keyed by the first layer of the group.
+  var stacked: [ObjectIdentifier: PackedMatrix] = [:]
   var output: PackedMatrix?
+  /// How many weight matrices are packed (a stacked group counts each of its layers).
+  public private(set) var count = 0
 
   public init() {}
 
   public func matrix(for layer: Linear) -> PackedMatrix? { layers[ObjectIdentifier(layer)] }
 
-  /// How many weight matrices are packed.
-  public var count: Int { layers.count + (output == nil ? 0 : 1) }
+  /// The stacked product of `group` (layers reading one input), if all of them are packed in
+  /// one format; its output holds each layer's outputs side by side, in order.
+  public func stacked(_ group: [Linear]) -> PackedMatrix? {
+    group.first.flatMap { stacked[ObjectIdentifier($0)] }
+  }
 
-  /// Packs every `Q4_0`, `Q4_1` and `Q8_0` weight of `model` (loaded from `file`), with the
-  /// same Q/K row un-permutation the loader applies.
+  /// Stacks `group`'s packed matrices when they share a format, else keeps them one by one.
+  mutating func add(_ group: [(Linear, PackedMatrix?)]) {
+    let parts = group.compactMap(\.1)
+    count += parts.count
+    if parts.count == group.count, group.count > 1,
+      let whole = PackedMatrix(stackingRows: parts)
+    {
+      stacked[ObjectIdentifier(group[0].0)] = whole
+      return
+    }
+    for (layer, m) in group { if let m { layers[ObjectIdentifier(layer)] = m } }
+  }
+
+  /// Packs every weight of `model` (loaded from `file`) whose block type has a packed form
+  /// (``PackedMatrix/format(of:)``), with the same Q/K row un-permutation the loader applies.
   public static func fromGGUF(_ file: GGUFFile, model: TransformerDecoder) throws -> PackedWeights {
     var packed = PackedWeights()
     let config = model.config
@@ -35,22 +57,27 @@ public struct PackedWeights: @unchecked Sendable {
     }
     for (i, block) in model.layers.enumerated() {
       let prefix = "model.layers.\(i)."
-      let entries: [(String, Linear, Int?)] = [
-        ("self_attn.q_proj.weight", block.attention.qProj, permuted ? config.heads : nil),
-        ("self_attn.k_proj.weight", block.attention.kProj, permuted ? config.kvHeads : nil),
-        ("self_attn.v_proj.weight", block.attention.vProj, nil),
-        ("self_attn.o_proj.weight", block.attention.oProj, nil),
-        ("mlp.gate_proj.weight", block.mlp.gateProj, nil),
-        ("mlp.up_proj.weight", block.mlp.upProj, nil),
-        ("mlp.down_proj.weight", block.mlp.downProj, nil),
-      ]
-      for (name, layer, heads) in entries {
-        if let m = try pack(prefix + name, heads: heads) {
-          packed.layers[ObjectIdentifier(layer)] = m
-        }
-      }
+      let attention = block.attention, mlp = block.mlp
+      try packed.add([
+        (
+          attention.qProj,
+          pack(prefix + "self_attn.q_proj.weight", heads: permuted ? config.heads : nil)
+        ),
+        (
+          attention.kProj,
+          pack(prefix + "self_attn.k_proj.weight", heads: permuted ? config.kvHeads : nil)
+        ),
+        (attention.vProj, pack(prefix + "self_attn.v_proj.weight")),
+      ])
+      try packed.add([(attention.oProj, pack(prefix + "self_attn.o_proj.weight"))])
+      try packed.add([
+        (mlp.gateProj, pack(prefix + "mlp.gate_proj.weight")),
+        (mlp.upProj, pack(prefix + "mlp.up_proj.weight")),
+      ])
+      try packed.add([(mlp.downProj, pack(prefix + "mlp.down_proj.weight"))])
     }
     packed.output = try pack(config.tiedEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight")
+    if packed.output != nil { packed.count += 1 }
     return packed
   }
 

@@ -1,0 +1,354 @@
+// See include/ckernels.h. Three paths for the same arithmetic: portable C, AVX2 (vpmaddwd on
+// 256-bit vectors), AVX-512 VNNI (vpdpwssd on 512-bit vectors, one block per instruction).
+// Integer block sums are exact on every path; only the order of the float accumulation over
+// blocks differs.
+#include "ckernels.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#define WHET_X86 1
+#include <cpuid.h>
+#include <immintrin.h>
+#endif
+
+// Quantization must be bit-identical across paths: no fused multiply-adds in scalar code.
+#pragma STDC FP_CONTRACT OFF
+
+// MARK: - CPU features
+
+#ifdef WHET_X86
+static uint64_t whet_xgetbv0(void) {
+  uint32_t lo, hi;
+  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  return ((uint64_t)hi << 32) | lo;
+}
+#endif
+
+int whet_kernels_supported(int path) {
+  if (path == WHET_KERNELS_PORTABLE) return 1;
+#ifdef WHET_X86
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+  int osxsave = (c >> 27) & 1, avx = (c >> 28) & 1, fma = (c >> 12) & 1;
+  if (!osxsave || !avx || !fma) return 0;
+  uint64_t xcr0 = whet_xgetbv0();
+  if ((xcr0 & 0x6) != 0x6) return 0;  // XMM and YMM state
+  if (__get_cpuid_max(0, 0) < 7) return 0;
+  __cpuid_count(7, 0, a, b, c, d);
+  int avx2 = (b >> 5) & 1;
+  if (path == WHET_KERNELS_AVX2) return avx2;
+  if (path == WHET_KERNELS_AVX512VNNI) {
+    int f = (b >> 16) & 1, bw = (b >> 30) & 1, vl = (b >> 31) & 1, vnni = (c >> 11) & 1;
+    return avx2 && f && bw && vl && vnni && (xcr0 & 0xE6) == 0xE6;  // + opmask, ZMM state
+  }
+#endif
+  return 0;
+}
+
+int whet_kernels_best(int *refused) {
+  if (refused) *refused = 0;
+  const char *forced = getenv("WHET_KERNELS");
+  if (forced && *forced) {
+    int path = -1;
+    if (strcmp(forced, "portable") == 0) path = WHET_KERNELS_PORTABLE;
+    if (strcmp(forced, "avx2") == 0) path = WHET_KERNELS_AVX2;
+    if (strcmp(forced, "avx512vnni") == 0) path = WHET_KERNELS_AVX512VNNI;
+    if (path >= 0 && whet_kernels_supported(path)) return path;
+    if (refused) *refused = 1;
+  }
+  for (int path = WHET_KERNELS_AVX512VNNI; path > WHET_KERNELS_PORTABLE; path--) {
+    if (whet_kernels_supported(path)) return path;
+  }
+  return WHET_KERNELS_PORTABLE;
+}
+
+// MARK: - Quantizing activations
+
+static float whet_bits_to_float(uint32_t bits) {
+  float f;
+  memcpy(&f, &bits, 4);
+  return f;
+}
+
+static uint32_t whet_float_to_bits(float f) {
+  uint32_t bits;
+  memcpy(&bits, &f, 4);
+  return bits;
+}
+
+// Round to nearest, ties to even, for |v| < 2^22 (adding and subtracting 1.5·2^23).
+static float whet_round_even(float v) {
+  volatile float magic = 12582912.0f;
+  float t = v + magic;
+  return t - magic;
+}
+
+// The scale of a block from the largest |x| as bits (the integer maximum of the magnitudes'
+// bit patterns is order-independent and sees NaN and infinity).
+static float whet_block_scale(uint32_t amax_bits) {
+  if (amax_bits >= 0x7F800000u) return whet_bits_to_float(0x7FC00000u);  // NaN
+  float amax = whet_bits_to_float(amax_bits);
+  if (amax < 1e-30f) return 0;
+  return amax / 32767.0f;
+}
+
+// Σx of a block in the order the vector path uses: eight lanes over four loads, then halves.
+static float whet_block_sum(const float *x) {
+  float s[8];
+  for (int j = 0; j < 8; j++) s[j] = ((x[j] + x[8 + j]) + x[16 + j]) + x[24 + j];
+  float t[4];
+  for (int j = 0; j < 4; j++) t[j] = s[j] + s[4 + j];
+  float u0 = t[0] + t[2], u1 = t[1] + t[3];
+  return u0 + u1;
+}
+
+static void quantize_portable(const float *x, int blocks, int16_t *q, float *d, float *sums) {
+  for (int blk = 0; blk < blocks; blk++) {
+    const float *xb = x + (size_t)blk * 32;
+    uint32_t amax = 0;
+    for (int j = 0; j < 32; j++) {
+      uint32_t bits = whet_float_to_bits(xb[j]) & 0x7FFFFFFFu;
+      if (bits > amax) amax = bits;
+    }
+    float scale = whet_block_scale(amax);
+    d[blk] = scale;
+    sums[blk] = whet_block_sum(xb);
+    int16_t *qb = q + (size_t)blk * 32;
+    if (!(scale > 0) || scale != scale) {
+      memset(qb, 0, 64);
+      continue;
+    }
+    float inverse = 1.0f / scale;
+    for (int j = 0; j < 32; j++) {
+      float v = xb[j] * inverse;
+      qb[j] = (int16_t)(int)whet_round_even(v);
+    }
+  }
+}
+
+#ifdef WHET_X86
+__attribute__((target("avx2,fma"))) static void quantize_avx2(
+  const float *x, int blocks, int16_t *q, float *d, float *sums)
+{
+  const __m256i magnitude = _mm256_set1_epi32(0x7FFFFFFF);
+  for (int blk = 0; blk < blocks; blk++) {
+    const float *xb = x + (size_t)blk * 32;
+    __m256 v0 = _mm256_loadu_ps(xb), v1 = _mm256_loadu_ps(xb + 8);
+    __m256 v2 = _mm256_loadu_ps(xb + 16), v3 = _mm256_loadu_ps(xb + 24);
+    __m256i m = _mm256_max_epi32(
+      _mm256_max_epi32(
+        _mm256_and_si256(_mm256_castps_si256(v0), magnitude),
+        _mm256_and_si256(_mm256_castps_si256(v1), magnitude)),
+      _mm256_max_epi32(
+        _mm256_and_si256(_mm256_castps_si256(v2), magnitude),
+        _mm256_and_si256(_mm256_castps_si256(v3), magnitude)));
+    __m128i m4 = _mm_max_epi32(_mm256_castsi256_si128(m), _mm256_extracti128_si256(m, 1));
+    m4 = _mm_max_epi32(m4, _mm_shuffle_epi32(m4, 0x4E));
+    m4 = _mm_max_epi32(m4, _mm_shuffle_epi32(m4, 0xB1));
+    float scale = whet_block_scale((uint32_t)_mm_cvtsi128_si32(m4));
+    d[blk] = scale;
+    // The sum in the portable order: lanes (((x0 + x1) + x2) + x3), then halves, then pairs.
+    __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(v0, v1), v2), v3);
+    __m128 t = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+    __m128 u = _mm_add_ps(t, _mm_movehl_ps(t, t));
+    sums[blk] = _mm_cvtss_f32(_mm_add_ss(u, _mm_shuffle_ps(u, u, 1)));
+    int16_t *qb = q + (size_t)blk * 32;
+    if (!(scale > 0) || scale != scale) {
+      memset(qb, 0, 64);
+      continue;
+    }
+    __m256 inverse = _mm256_set1_ps(1.0f / scale);
+#define WHET_ROUND(v) \
+  _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v, inverse), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC))
+    // packs works within 128-bit lanes: 64-bit quarters come out as 0, 2, 1, 3.
+    __m256i p01 = _mm256_packs_epi32(WHET_ROUND(v0), WHET_ROUND(v1));
+    __m256i p23 = _mm256_packs_epi32(WHET_ROUND(v2), WHET_ROUND(v3));
+#undef WHET_ROUND
+    _mm256_storeu_si256((__m256i *)qb, _mm256_permute4x64_epi64(p01, 0xD8));
+    _mm256_storeu_si256((__m256i *)(qb + 16), _mm256_permute4x64_epi64(p23, 0xD8));
+  }
+}
+#endif
+
+void whet_quantize_q16(int path, const float *x, int blocks, int16_t *q, float *d, float *sums) {
+#ifdef WHET_X86
+  if (path >= WHET_KERNELS_AVX2) {
+    quantize_avx2(x, blocks, q, d, sums);
+    return;
+  }
+#endif
+  quantize_portable(x, blocks, q, d, sums);
+}
+
+// MARK: - Products, portable
+
+static void product_portable(
+  int format, const uint8_t *w, const float *wd, const float *wm, int blocks, int row_begin,
+  int row_end, const int16_t *xq, const float *xd, const float *xs, int n, float *out, int ldo)
+{
+  size_t bytes = format == WHET_BLOCK_NIBBLE ? 16 : 32;
+  for (int r = row_begin; r < row_end; r++) {
+    const uint8_t *wr = w + (size_t)r * blocks * bytes;
+    for (int b = 0; b < n; b++) {
+      float acc = 0, offset = 0;
+      for (int blk = 0; blk < blocks; blk++) {
+        const uint8_t *wb = wr + blk * bytes;
+        const int16_t *xb = xq + ((size_t)b * blocks + blk) * 32;
+        int32_t s = 0;
+        if (format == WHET_BLOCK_NIBBLE) {
+          for (int j = 0; j < 16; j++) s += (wb[j] & 15) * xb[j] + (wb[j] >> 4) * xb[j + 16];
+        } else {
+          for (int j = 0; j < 32; j++) s += (int8_t)wb[j] * xb[j];
+        }
+        size_t rb = (size_t)r * blocks + blk, bb = (size_t)b * blocks + blk;
+        acc += (wd[rb] * xd[bb]) * (float)s;
+        offset += wm[rb] * xs[bb];
+      }
+      out[(size_t)b * ldo + r] = acc + offset;
+    }
+  }
+}
+
+// MARK: - Products, AVX2 and AVX-512 VNNI
+
+#ifdef WHET_X86
+#define WHET_TARGET_AVX2 "avx2,fma"
+#define WHET_TARGET_VNNI "avx2,fma,avx512f,avx512bw,avx512vl,avx512vnni"
+#define WHET_AVX2 __attribute__((target(WHET_TARGET_AVX2), always_inline)) static inline
+#define WHET_VNNI __attribute__((target(WHET_TARGET_VNNI), always_inline)) static inline
+
+// A weight block's 32 values as bytes in element order (nibbles: byte j holds j and j + 16).
+WHET_AVX2 __m256i whet_nibbles(const uint8_t *p) {
+  __m128i v = _mm_loadu_si128((const __m128i *)p);
+  __m128i low = _mm_and_si128(v, _mm_set1_epi8(15));
+  __m128i high = _mm_and_si128(_mm_srli_epi16(v, 4), _mm_set1_epi8(15));
+  return _mm256_inserti128_si256(_mm256_castsi128_si256(low), high, 1);
+}
+WHET_AVX2 __m256i whet_bytes(const uint8_t *p) { return _mm256_loadu_si256((const __m256i *)p); }
+
+WHET_AVX2 float whet_hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
+}
+
+// AVX2: the block as two vectors of 16 int16 (zero- or sign-extended), vpmaddwd against x.
+typedef struct { __m256i low, high; } whet_w16x2;
+WHET_AVX2 whet_w16x2 whet_widen_nibble_avx2(__m256i w) {
+  whet_w16x2 r = {_mm256_cvtepu8_epi16(_mm256_castsi256_si128(w)),
+                  _mm256_cvtepu8_epi16(_mm256_extracti128_si256(w, 1))};
+  return r;
+}
+WHET_AVX2 whet_w16x2 whet_widen_byte_avx2(__m256i w) {
+  whet_w16x2 r = {_mm256_cvtepi8_epi16(_mm256_castsi256_si128(w)),
+                  _mm256_cvtepi8_epi16(_mm256_extracti128_si256(w, 1))};
+  return r;
+}
+
+// One weight row against `count` (1–4) inputs starting at b; each weight block is widened once.
+#define WHET_ROW_AVX2(NAME, LOAD, WIDEN)                                                       \
+  WHET_AVX2 void NAME(                                                                         \
+    const uint8_t *wr, const float *wd, const float *wm, int blocks, size_t bytes,              \
+    const int16_t *xq, const float *xd, const float *xs, int b, const int count, float *out,    \
+    int ldo, int r)                                                                            \
+  {                                                                                            \
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),            \
+                     _mm256_setzero_ps()};                                                     \
+    float offset[4] = {0, 0, 0, 0};                                                            \
+    for (int blk = 0; blk < blocks; blk++) {                                                   \
+      whet_w16x2 w = WIDEN(LOAD(wr + (size_t)blk * bytes));                                    \
+      float dw = wd[blk], mw = wm[blk];                                                        \
+      for (int k = 0; k < count; k++) {                                                        \
+        size_t bb = (size_t)(b + k) * blocks + blk;                                            \
+        const __m256i *x = (const __m256i *)(xq + bb * 32);                                    \
+        __m256i s = _mm256_add_epi32(                                                          \
+          _mm256_madd_epi16(w.low, _mm256_loadu_si256(x)),                                     \
+          _mm256_madd_epi16(w.high, _mm256_loadu_si256(x + 1)));                               \
+        acc[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_set1_ps(dw * xd[bb]), acc[k]);  \
+        offset[k] += mw * xs[bb];                                                              \
+      }                                                                                        \
+    }                                                                                          \
+    for (int k = 0; k < count; k++) out[(size_t)(b + k) * ldo + r] = whet_hsum(acc[k]) + offset[k]; \
+  }
+
+// AVX-512 VNNI: the block as one vector of 32 int16, one vpdpwssd per input.
+WHET_VNNI __m512i whet_widen_nibble_vnni(__m256i w) { return _mm512_cvtepu8_epi16(w); }
+WHET_VNNI __m512i whet_widen_byte_vnni(__m256i w) { return _mm512_cvtepi8_epi16(w); }
+
+#define WHET_ROW_VNNI(NAME, LOAD, WIDEN)                                                       \
+  WHET_VNNI void NAME(                                                                         \
+    const uint8_t *wr, const float *wd, const float *wm, int blocks, size_t bytes,              \
+    const int16_t *xq, const float *xd, const float *xs, int b, const int count, float *out,    \
+    int ldo, int r)                                                                            \
+  {                                                                                            \
+    __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(),            \
+                     _mm512_setzero_ps()};                                                     \
+    float offset[4] = {0, 0, 0, 0};                                                            \
+    for (int blk = 0; blk < blocks; blk++) {                                                   \
+      __m512i w = WIDEN(LOAD(wr + (size_t)blk * bytes));                                       \
+      float dw = wd[blk], mw = wm[blk];                                                        \
+      for (int k = 0; k < count; k++) {                                                        \
+        size_t bb = (size_t)(b + k) * blocks + blk;                                            \
+        __m512i s = _mm512_dpwssd_epi32(_mm512_setzero_si512(), w, _mm512_loadu_si512(xq + bb * 32)); \
+        acc[k] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_set1_ps(dw * xd[bb]), acc[k]);  \
+        offset[k] += mw * xs[bb];                                                              \
+      }                                                                                        \
+    }                                                                                          \
+    for (int k = 0; k < count; k++)                                                            \
+      out[(size_t)(b + k) * ldo + r] = _mm512_reduce_add_ps(acc[k]) + offset[k];               \
+  }
+
+WHET_ROW_AVX2(row_nibble_avx2, whet_nibbles, whet_widen_nibble_avx2)
+WHET_ROW_AVX2(row_byte_avx2, whet_bytes, whet_widen_byte_avx2)
+WHET_ROW_VNNI(row_nibble_vnni, whet_nibbles, whet_widen_nibble_vnni)
+WHET_ROW_VNNI(row_byte_vnni, whet_bytes, whet_widen_byte_vnni)
+
+// Rows [row_begin, row_end) against all n inputs, four inputs at a time.
+#define WHET_PRODUCT(NAME, TARGET, ROW)                                                        \
+  __attribute__((target(TARGET))) static void NAME(                                            \
+    const uint8_t *w, const float *wd, const float *wm, int blocks, int row_begin, int row_end,  \
+    const int16_t *xq, const float *xd, const float *xs, int n, float *out, int ldo, size_t bytes) \
+  {                                                                                            \
+    for (int r = row_begin; r < row_end; r++) {                                                \
+      const uint8_t *wr = w + (size_t)r * blocks * bytes;                                      \
+      const float *dr = wd + (size_t)r * blocks, *mr = wm + (size_t)r * blocks;                \
+      int b = 0;                                                                               \
+      for (; b + 4 <= n; b += 4) ROW(wr, dr, mr, blocks, bytes, xq, xd, xs, b, 4, out, ldo, r); \
+      switch (n - b) {                                                                         \
+      case 3: ROW(wr, dr, mr, blocks, bytes, xq, xd, xs, b, 3, out, ldo, r); break;            \
+      case 2: ROW(wr, dr, mr, blocks, bytes, xq, xd, xs, b, 2, out, ldo, r); break;            \
+      case 1: ROW(wr, dr, mr, blocks, bytes, xq, xd, xs, b, 1, out, ldo, r); break;            \
+      default: break;                                                                          \
+      }                                                                                        \
+    }                                                                                          \
+  }
+
+WHET_PRODUCT(product_nibble_avx2, WHET_TARGET_AVX2, row_nibble_avx2)
+WHET_PRODUCT(product_byte_avx2, WHET_TARGET_AVX2, row_byte_avx2)
+WHET_PRODUCT(product_nibble_vnni, WHET_TARGET_VNNI, row_nibble_vnni)
+WHET_PRODUCT(product_byte_vnni, WHET_TARGET_VNNI, row_byte_vnni)
+#endif
+
+void whet_quantized_product(
+  int path, int format, const uint8_t *w, const float *wd, const float *wm, int blocks,
+  int row_begin, int row_end, const int16_t *xq, const float *xd, const float *xs, int n,
+  float *out, int ldo)
+{
+#ifdef WHET_X86
+  size_t bytes = format == WHET_BLOCK_NIBBLE ? 16 : 32;
+  if (path == WHET_KERNELS_AVX512VNNI) {
+    (format == WHET_BLOCK_NIBBLE ? product_nibble_vnni : product_byte_vnni)(
+      w, wd, wm, blocks, row_begin, row_end, xq, xd, xs, n, out, ldo, bytes);
+    return;
+  }
+  if (path == WHET_KERNELS_AVX2) {
+    (format == WHET_BLOCK_NIBBLE ? product_nibble_avx2 : product_byte_avx2)(
+      w, wd, wm, blocks, row_begin, row_end, xq, xd, xs, n, out, ldo, bytes);
+    return;
+  }
+#endif
+  product_portable(format, w, wd, wm, blocks, row_begin, row_end, xq, xd, xs, n, out, ldo);
+}
