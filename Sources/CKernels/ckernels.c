@@ -5,7 +5,6 @@
 #include "ckernels.h"
 
 #include <stddef.h>
-#include <stdlib.h>
 #include <string.h>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -48,9 +47,8 @@ int whet_kernels_supported(int path) {
   return 0;
 }
 
-int whet_kernels_best(int *refused) {
+int whet_kernels_best(const char *forced, int *refused) {
   if (refused) *refused = 0;
-  const char *forced = getenv("WHET_KERNELS");
   if (forced && *forced) {
     int path = -1;
     if (strcmp(forced, "portable") == 0) path = WHET_KERNELS_PORTABLE;

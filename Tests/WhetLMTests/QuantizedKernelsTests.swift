@@ -155,15 +155,20 @@ import WhetTensor
     }
   }
 
-  @Test func forcingAnUnknownPathFallsBackToTheBest() {
-    setenv("WHET_KERNELS", "no-such-path", 1)
+  /// What `WHET_KERNELS` may say: a supported path is taken, anything else is refused and the
+  /// fastest supported path is used. (The value is passed in: tests never change the
+  /// environment of a process whose other threads read it.)
+  @Test func forcingAPathTakesItAndAnUnknownOneFallsBackToTheBest() {
     var refused: Int32 = 0
-    let path = whet_kernels_best(&refused)
-    unsetenv("WHET_KERNELS")
-    #expect(refused == 1)
-    #expect(path == whet_kernels_best(nil))
-    setenv("WHET_KERNELS", "portable", 1)
-    #expect(whet_kernels_best(&refused) == Int32(WHET_KERNELS_PORTABLE) && refused == 0)
-    unsetenv("WHET_KERNELS")
+    let best = whet_kernels_best(nil, &refused)
+    #expect(refused == 0)
+    #expect(QuantizedKernels.Path(rawValue: best) == QuantizedKernels.supported.last)
+    #expect(whet_kernels_best("no-such-path", &refused) == best && refused == 1)
+    for path in QuantizedKernels.supported {
+      #expect(whet_kernels_best(path.description, &refused) == path.rawValue && refused == 0)
+    }
+    for path in QuantizedKernels.Path.allCases where !path.isSupported {
+      #expect(whet_kernels_best(path.description, &refused) == best && refused == 1)
+    }
   }
 }

@@ -34,9 +34,10 @@ enum {
 /// 1 if `path` runs on this CPU and OS (AVX state enabled by the OS included).
 int whet_kernels_supported(int path);
 
-/// The fastest supported path, or the one WHET_KERNELS names (an unsupported or unknown name
-/// falls back to the fastest supported path and `*refused` is set to 1).
-int whet_kernels_best(int *refused);
+/// The fastest supported path, or the one `forced` names ("portable", "avx2", "avx512vnni";
+/// the caller passes WHET_KERNELS). An unsupported or unknown name falls back to the fastest
+/// supported path and sets `*refused` to 1; NULL or "" chooses the fastest.
+int whet_kernels_best(const char *forced, int *refused);
 
 /// Quantizes `blocks` blocks of 32 floats to int16: d = max|x| / 32767, q = round-to-nearest-even(x / d)
 /// (computed as x · (1/d)), and the exact block sums Σx for the weight offsets. A block whose

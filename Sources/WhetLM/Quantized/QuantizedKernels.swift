@@ -27,9 +27,9 @@ public enum QuantizedKernels {
   /// The path every product uses unless told otherwise.
   public static let path: Path = {
     var refused: Int32 = 0
-    let chosen = Path(rawValue: whet_kernels_best(&refused)) ?? .portable
+    let asked = ProcessInfo.processInfo.environment["WHET_KERNELS"] ?? ""
+    let chosen = Path(rawValue: whet_kernels_best(asked, &refused)) ?? .portable
     if refused != 0 {
-      let asked = ProcessInfo.processInfo.environment["WHET_KERNELS"] ?? ""
       FileHandle.standardError.write(
         Data(
           ("warning: WHET_KERNELS=\(asked) is not a path this CPU runs "
