@@ -4,8 +4,8 @@
 // activations: int8 moved SmolLM2's logits by up to 0.26 and changed greedy continuations.
 //
 // The library is built for the portable floor; each path is compiled with its own target
-// attribute and chosen at run time from CPUID (`whet_kernels_best`), or forced with the
-// environment variable WHET_KERNELS=portable|avx2|avx512vnni.
+// attribute and chosen at run time from CPUID (`whet_kernels_best`), or forced by name (the
+// Swift side passes WHET_KERNELS=portable|avx2|avx512vnni).
 #ifndef WHET_CKERNELS_H
 #define WHET_CKERNELS_H
 

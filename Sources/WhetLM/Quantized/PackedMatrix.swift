@@ -17,7 +17,8 @@ import WhetTensor
 /// chosen at run time; the offsets use each activation block's exact sum. int16, not
 /// llama.cpp's int8 activations: with int8, SmolLM2's logits moved by up to 0.26 and a greedy
 /// continuation changed at its first token (transformers' top-2 gap there is 0.08); with
-/// int16 the packed path keeps transformers' greedy continuations. `Q6_K` (two scales per 32 elements) has no packed form and stays Float32.
+/// int16 the packed path keeps transformers' greedy continuations. `Q6_K` (two scales per 32
+/// elements) has no packed form and stays Float32.
 public final class PackedMatrix: @unchecked Sendable {
   public enum Format: Sendable { case nibble, byte }
 
@@ -30,7 +31,9 @@ public final class PackedMatrix: @unchecked Sendable {
   let offsets: UnsafeMutablePointer<Float>
   let weights: UnsafeMutablePointer<UInt8>
 
-  var bytesPerBlock: Int { format == .nibble ? 16 : 32 }
+  var bytesPerBlock: Int { Self.bytesPerBlock(format) }
+
+  static func bytesPerBlock(_ format: Format) -> Int { format == .nibble ? 16 : 32 }
 
   /// Which ggml block types have a packed form, and in which format.
   public static func format(of type: GGMLType) -> Format? {
@@ -49,10 +52,10 @@ public final class PackedMatrix: @unchecked Sendable {
     let blocks = rows * blocksPerRow
     scales = .allocate(capacity: blocks)
     offsets = .allocate(capacity: blocks)
-    weights = .allocate(capacity: blocks * (format == .nibble ? 16 : 32))
+    weights = .allocate(capacity: blocks * Self.bytesPerBlock(format))
     scales.initialize(repeating: 0, count: blocks)
     offsets.initialize(repeating: 0, count: blocks)
-    weights.initialize(repeating: 0, count: blocks * (format == .nibble ? 16 : 32))
+    weights.initialize(repeating: 0, count: blocks * Self.bytesPerBlock(format))
   }
 
   /// Packs `rows × columns` elements of `type` from `source` (ggml row-major blocks).
