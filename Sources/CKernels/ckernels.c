@@ -233,101 +233,119 @@ WHET_AVX2 float whet_hsum(__m256 v) {
   return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
 }
 
-// AVX2: the block as two vectors of 16 int16 (zero- or sign-extended), vpmaddwd against x.
+// A tile of `rows` (1–WHET_TILE_ROWS) weight rows starting at r against `count` (1–4) inputs
+// starting at b. Each weight block is widened once per tile and each input block loaded once
+// per tile. `rows` and `count` are constants at every call site (always_inline), and the loops
+// unroll fully so the accumulators stay in registers (without the pragma clang kept them on
+// the stack). The arithmetic per row and input is the single-row kernel's, bit for bit.
+#define WHET_UNROLL _Pragma("clang loop unroll(full)")
+#define WHET_TILE(NAME, ATTR, VEC, WVEC, ZERO, LOADW, DOT, FMA, SET1, REDUCE)                 \
+  ATTR void NAME(                                                                              \
+    const uint8_t *w, const float *wd, const float *wm, int blocks, size_t bytes, int r,         \
+    const int rows, const int16_t *xq, const float *xd, const float *xs, int b, const int count, \
+    float *out, int ldo)                                                                       \
+  {                                                                                            \
+    VEC acc[WHET_TILE_ROWS][4];                                                                \
+    float offset[WHET_TILE_ROWS][4];                                                           \
+    WHET_UNROLL for (int i = 0; i < rows; i++)                                                 \
+      WHET_UNROLL for (int k = 0; k < count; k++) {                                            \
+        acc[i][k] = ZERO;                                                                      \
+        offset[i][k] = 0;                                                                      \
+      }                                                                                        \
+    for (int blk = 0; blk < blocks; blk++) {                                                   \
+      WVEC wv[WHET_TILE_ROWS];                                                                 \
+      WHET_UNROLL for (int i = 0; i < rows; i++)                                               \
+        wv[i] = LOADW(w + ((size_t)(r + i) * blocks + blk) * bytes);                           \
+      WHET_UNROLL for (int k = 0; k < count; k++) {                                            \
+        size_t bb = (size_t)(b + k) * blocks + blk;                                            \
+        const int16_t *x = xq + bb * 32;                                                       \
+        float dx = xd[bb], sx = xs[bb];                                                        \
+        WHET_UNROLL for (int i = 0; i < rows; i++) {                                           \
+          size_t rb = (size_t)(r + i) * blocks + blk;                                          \
+          acc[i][k] = FMA(DOT(wv[i], x), SET1(wd[rb] * dx), acc[i][k]);                        \
+          offset[i][k] += wm[rb] * sx;                                                         \
+        }                                                                                      \
+      }                                                                                        \
+    }                                                                                          \
+    WHET_UNROLL for (int i = 0; i < rows; i++)                                                 \
+      WHET_UNROLL for (int k = 0; k < count; k++)                                              \
+        out[(size_t)(b + k) * ldo + r + i] = REDUCE(acc[i][k]) + offset[i][k];                 \
+  }
+
+// AVX2: a block as two vectors of 16 int16 (zero- or sign-extended), vpmaddwd against x.
 typedef struct { __m256i low, high; } whet_w16x2;
-WHET_AVX2 whet_w16x2 whet_widen_nibble_avx2(__m256i w) {
+WHET_AVX2 whet_w16x2 whet_widen_nibble_avx2(const uint8_t *p) {
+  __m256i w = whet_nibbles(p);
   whet_w16x2 r = {_mm256_cvtepu8_epi16(_mm256_castsi256_si128(w)),
                   _mm256_cvtepu8_epi16(_mm256_extracti128_si256(w, 1))};
   return r;
 }
-WHET_AVX2 whet_w16x2 whet_widen_byte_avx2(__m256i w) {
+WHET_AVX2 whet_w16x2 whet_widen_byte_avx2(const uint8_t *p) {
+  __m256i w = whet_bytes(p);
   whet_w16x2 r = {_mm256_cvtepi8_epi16(_mm256_castsi256_si128(w)),
                   _mm256_cvtepi8_epi16(_mm256_extracti128_si256(w, 1))};
   return r;
 }
+WHET_AVX2 __m256 whet_dot_avx2(whet_w16x2 w, const int16_t *x) {
+  const __m256i *v = (const __m256i *)x;
+  return _mm256_cvtepi32_ps(_mm256_add_epi32(
+    _mm256_madd_epi16(w.low, _mm256_loadu_si256(v)),
+    _mm256_madd_epi16(w.high, _mm256_loadu_si256(v + 1))));
+}
 
-// One weight row against `count` (1–4) inputs starting at b; each weight block is widened once.
-#define WHET_ROW_AVX2(NAME, LOAD, WIDEN)                                                       \
-  WHET_AVX2 void NAME(                                                                         \
-    const uint8_t *wr, const float *wd, const float *wm, int blocks, size_t bytes,              \
-    const int16_t *xq, const float *xd, const float *xs, int b, const int count, float *out,    \
-    int ldo, int r)                                                                            \
-  {                                                                                            \
-    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),            \
-                     _mm256_setzero_ps()};                                                     \
-    float offset[4] = {0, 0, 0, 0};                                                            \
-    for (int blk = 0; blk < blocks; blk++) {                                                   \
-      whet_w16x2 w = WIDEN(LOAD(wr + (size_t)blk * bytes));                                    \
-      float dw = wd[blk], mw = wm[blk];                                                        \
-      for (int k = 0; k < count; k++) {                                                        \
-        size_t bb = (size_t)(b + k) * blocks + blk;                                            \
-        const __m256i *x = (const __m256i *)(xq + bb * 32);                                    \
-        __m256i s = _mm256_add_epi32(                                                          \
-          _mm256_madd_epi16(w.low, _mm256_loadu_si256(x)),                                     \
-          _mm256_madd_epi16(w.high, _mm256_loadu_si256(x + 1)));                               \
-        acc[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_set1_ps(dw * xd[bb]), acc[k]);  \
-        offset[k] += mw * xs[bb];                                                              \
-      }                                                                                        \
+// AVX-512 VNNI: a block as one vector of 32 int16, one vpdpwssd per input.
+WHET_VNNI __m512i whet_widen_nibble_vnni(const uint8_t *p) {
+  return _mm512_cvtepu8_epi16(whet_nibbles(p));
+}
+WHET_VNNI __m512i whet_widen_byte_vnni(const uint8_t *p) {
+  return _mm512_cvtepi8_epi16(whet_bytes(p));
+}
+WHET_VNNI __m512 whet_dot_vnni(__m512i w, const int16_t *x) {
+  __m512i s = _mm512_dpwssd_epi32(_mm512_setzero_si512(), w, _mm512_loadu_si512(x));
+  return _mm512_cvtepi32_ps(s);
+}
+WHET_VNNI float whet_reduce_vnni(__m512 v) { return _mm512_reduce_add_ps(v); }
+
+// Two rows per tile on both paths: with four, the 16 vector accumulators and 16 scalar
+// offsets outgrow the 32 zmm registers and `perf annotate` showed them spilled to the stack.
+#define WHET_TILE_ROWS 2
+WHET_TILE(tile_nibble_avx2, WHET_AVX2, __m256, whet_w16x2, _mm256_setzero_ps(),
+          whet_widen_nibble_avx2, whet_dot_avx2, _mm256_fmadd_ps, _mm256_set1_ps, whet_hsum)
+WHET_TILE(tile_byte_avx2, WHET_AVX2, __m256, whet_w16x2, _mm256_setzero_ps(),
+          whet_widen_byte_avx2, whet_dot_avx2, _mm256_fmadd_ps, _mm256_set1_ps, whet_hsum)
+WHET_TILE(tile_nibble_vnni, WHET_VNNI, __m512, __m512i, _mm512_setzero_ps(),
+          whet_widen_nibble_vnni, whet_dot_vnni, _mm512_fmadd_ps, _mm512_set1_ps, whet_reduce_vnni)
+WHET_TILE(tile_byte_vnni, WHET_VNNI, __m512, __m512i, _mm512_setzero_ps(),
+          whet_widen_byte_vnni, whet_dot_vnni, _mm512_fmadd_ps, _mm512_set1_ps, whet_reduce_vnni)
+
+// One tile of `rows` rows against all n inputs, four inputs at a time.
+#define WHET_INPUTS(TILE, rows)                                                                \
+  do {                                                                                         \
+    int b = 0;                                                                                 \
+    for (; b + 4 <= n; b += 4) TILE(w, wd, wm, blocks, bytes, r, rows, xq, xd, xs, b, 4, out, ldo); \
+    switch (n - b) {                                                                           \
+    case 3: TILE(w, wd, wm, blocks, bytes, r, rows, xq, xd, xs, b, 3, out, ldo); break;        \
+    case 2: TILE(w, wd, wm, blocks, bytes, r, rows, xq, xd, xs, b, 2, out, ldo); break;        \
+    case 1: TILE(w, wd, wm, blocks, bytes, r, rows, xq, xd, xs, b, 1, out, ldo); break;        \
+    default: break;                                                                            \
     }                                                                                          \
-    for (int k = 0; k < count; k++) out[(size_t)(b + k) * ldo + r] = whet_hsum(acc[k]) + offset[k]; \
-  }
+  } while (0)
 
-// AVX-512 VNNI: the block as one vector of 32 int16, one vpdpwssd per input.
-WHET_VNNI __m512i whet_widen_nibble_vnni(__m256i w) { return _mm512_cvtepu8_epi16(w); }
-WHET_VNNI __m512i whet_widen_byte_vnni(__m256i w) { return _mm512_cvtepi8_epi16(w); }
-
-#define WHET_ROW_VNNI(NAME, LOAD, WIDEN)                                                       \
-  WHET_VNNI void NAME(                                                                         \
-    const uint8_t *wr, const float *wd, const float *wm, int blocks, size_t bytes,              \
-    const int16_t *xq, const float *xd, const float *xs, int b, const int count, float *out,    \
-    int ldo, int r)                                                                            \
-  {                                                                                            \
-    __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(),            \
-                     _mm512_setzero_ps()};                                                     \
-    float offset[4] = {0, 0, 0, 0};                                                            \
-    for (int blk = 0; blk < blocks; blk++) {                                                   \
-      __m512i w = WIDEN(LOAD(wr + (size_t)blk * bytes));                                       \
-      float dw = wd[blk], mw = wm[blk];                                                        \
-      for (int k = 0; k < count; k++) {                                                        \
-        size_t bb = (size_t)(b + k) * blocks + blk;                                            \
-        __m512i s = _mm512_dpwssd_epi32(_mm512_setzero_si512(), w, _mm512_loadu_si512(xq + bb * 32)); \
-        acc[k] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_set1_ps(dw * xd[bb]), acc[k]);  \
-        offset[k] += mw * xs[bb];                                                              \
-      }                                                                                        \
-    }                                                                                          \
-    for (int k = 0; k < count; k++)                                                            \
-      out[(size_t)(b + k) * ldo + r] = _mm512_reduce_add_ps(acc[k]) + offset[k];               \
-  }
-
-WHET_ROW_AVX2(row_nibble_avx2, whet_nibbles, whet_widen_nibble_avx2)
-WHET_ROW_AVX2(row_byte_avx2, whet_bytes, whet_widen_byte_avx2)
-WHET_ROW_VNNI(row_nibble_vnni, whet_nibbles, whet_widen_nibble_vnni)
-WHET_ROW_VNNI(row_byte_vnni, whet_bytes, whet_widen_byte_vnni)
-
-// Rows [row_begin, row_end) against all n inputs, four inputs at a time.
-#define WHET_PRODUCT(NAME, TARGET, ROW)                                                        \
+// Rows [row_begin, row_end) against all n inputs, `TILE_ROWS` rows at a time, then one by one.
+#define WHET_PRODUCT(NAME, TARGET, TILE, TILE_ROWS)                                            \
   __attribute__((target(TARGET))) static void NAME(                                            \
     const uint8_t *w, const float *wd, const float *wm, int blocks, int row_begin, int row_end,  \
     const int16_t *xq, const float *xd, const float *xs, int n, float *out, int ldo, size_t bytes) \
   {                                                                                            \
-    for (int r = row_begin; r < row_end; r++) {                                                \
-      const uint8_t *wr = w + (size_t)r * blocks * bytes;                                      \
-      const float *dr = wd + (size_t)r * blocks, *mr = wm + (size_t)r * blocks;                \
-      int b = 0;                                                                               \
-      for (; b + 4 <= n; b += 4) ROW(wr, dr, mr, blocks, bytes, xq, xd, xs, b, 4, out, ldo, r); \
-      switch (n - b) {                                                                         \
-      case 3: ROW(wr, dr, mr, blocks, bytes, xq, xd, xs, b, 3, out, ldo, r); break;            \
-      case 2: ROW(wr, dr, mr, blocks, bytes, xq, xd, xs, b, 2, out, ldo, r); break;            \
-      case 1: ROW(wr, dr, mr, blocks, bytes, xq, xd, xs, b, 1, out, ldo, r); break;            \
-      default: break;                                                                          \
-      }                                                                                        \
-    }                                                                                          \
+    int r = row_begin;                                                                         \
+    for (; r + TILE_ROWS <= row_end; r += TILE_ROWS) WHET_INPUTS(TILE, TILE_ROWS);             \
+    for (; r < row_end; r++) WHET_INPUTS(TILE, 1);                                             \
   }
 
-WHET_PRODUCT(product_nibble_avx2, WHET_TARGET_AVX2, row_nibble_avx2)
-WHET_PRODUCT(product_byte_avx2, WHET_TARGET_AVX2, row_byte_avx2)
-WHET_PRODUCT(product_nibble_vnni, WHET_TARGET_VNNI, row_nibble_vnni)
-WHET_PRODUCT(product_byte_vnni, WHET_TARGET_VNNI, row_byte_vnni)
+WHET_PRODUCT(product_nibble_avx2, WHET_TARGET_AVX2, tile_nibble_avx2, WHET_TILE_ROWS)
+WHET_PRODUCT(product_byte_avx2, WHET_TARGET_AVX2, tile_byte_avx2, WHET_TILE_ROWS)
+WHET_PRODUCT(product_nibble_vnni, WHET_TARGET_VNNI, tile_nibble_vnni, WHET_TILE_ROWS)
+WHET_PRODUCT(product_byte_vnni, WHET_TARGET_VNNI, tile_byte_vnni, WHET_TILE_ROWS)
 #endif
 
 void whet_quantized_product(

@@ -2,8 +2,8 @@ import CKernels
 import Foundation
 
 /// The kernel path of the quantized products (`CKernels`), chosen once at run time from CPUID:
-/// AVX-512 VNNI (`vpdpbusd` on 256-bit vectors) where the CPU and OS have it, else AVX2
-/// (`vpmaddubsw`), else portable C. The build stays at the Haswell floor; each path carries
+/// AVX-512 VNNI (`vpdpwssd` on 512-bit vectors) where the CPU and OS have it, else AVX2
+/// (`vpmaddwd`), else portable C. The build stays at the Haswell floor; each path carries
 /// its own target attribute.
 ///
 /// `WHET_KERNELS=portable|avx2|avx512vnni` forces a path; a path this CPU cannot run is
