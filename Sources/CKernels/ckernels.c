@@ -331,21 +331,21 @@ WHET_TILE(tile_byte_vnni, WHET_VNNI, __m512, __m512i, _mm512_setzero_ps(),
     }                                                                                          \
   } while (0)
 
-// Rows [row_begin, row_end) against all n inputs, `TILE_ROWS` rows at a time, then one by one.
-#define WHET_PRODUCT(NAME, TARGET, TILE, TILE_ROWS)                                            \
+// Rows [row_begin, row_end) against all n inputs, WHET_TILE_ROWS rows at a time, then one by one.
+#define WHET_PRODUCT(NAME, TARGET, TILE)                                            \
   __attribute__((target(TARGET))) static void NAME(                                            \
     const uint8_t *w, const float *wd, const float *wm, int blocks, int row_begin, int row_end,  \
     const int16_t *xq, const float *xd, const float *xs, int n, float *out, int ldo, size_t bytes) \
   {                                                                                            \
     int r = row_begin;                                                                         \
-    for (; r + TILE_ROWS <= row_end; r += TILE_ROWS) WHET_INPUTS(TILE, TILE_ROWS);             \
+    for (; r + WHET_TILE_ROWS <= row_end; r += WHET_TILE_ROWS) WHET_INPUTS(TILE, WHET_TILE_ROWS);             \
     for (; r < row_end; r++) WHET_INPUTS(TILE, 1);                                             \
   }
 
-WHET_PRODUCT(product_nibble_avx2, WHET_TARGET_AVX2, tile_nibble_avx2, WHET_TILE_ROWS)
-WHET_PRODUCT(product_byte_avx2, WHET_TARGET_AVX2, tile_byte_avx2, WHET_TILE_ROWS)
-WHET_PRODUCT(product_nibble_vnni, WHET_TARGET_VNNI, tile_nibble_vnni, WHET_TILE_ROWS)
-WHET_PRODUCT(product_byte_vnni, WHET_TARGET_VNNI, tile_byte_vnni, WHET_TILE_ROWS)
+WHET_PRODUCT(product_nibble_avx2, WHET_TARGET_AVX2, tile_nibble_avx2)
+WHET_PRODUCT(product_byte_avx2, WHET_TARGET_AVX2, tile_byte_avx2)
+WHET_PRODUCT(product_nibble_vnni, WHET_TARGET_VNNI, tile_nibble_vnni)
+WHET_PRODUCT(product_byte_vnni, WHET_TARGET_VNNI, tile_byte_vnni)
 #endif
 
 void whet_quantized_product(
