@@ -37,11 +37,12 @@ let package = Package(
     ),
     .target(
       name: "WhetTensor",
-      dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))],
+      dependencies: ["CKernels", .target(name: "CBLAS", condition: .when(platforms: [.linux]))],
       swiftSettings: cpuFlags
     ),
     .target(name: "WhetNN", dependencies: ["WhetTensor"], swiftSettings: cpuFlags),
-    // Quantized int8 dot-product kernels (AVX-512 VNNI, AVX2, portable), chosen at run time.
+    // C kernels Swift cannot express (quantized integer dot products, vectorised exp), each
+    // on AVX-512, AVX2 and portable paths chosen at run time.
     .target(name: "CKernels", path: "Sources/CKernels"),
     .target(
       name: "WhetLM", dependencies: ["WhetNN", "WhetTensor", "CKernels"], swiftSettings: cpuFlags),

@@ -122,7 +122,7 @@ import WhetTensor
       let expected = Self.reference(
         x: x.scalars, n: n, weight: weight, rows: rows, columns: columns, offsets: offsets)
       let scale = expected.map(abs).max()!
-      for path in QuantizedKernels.supported {
+      for path in CPUKernels.supported {
         let got = packed.multiply(x, path: path).scalars
         #expect(maxDifference(got, expected) < 2e-5 * max(scale, 1), "\(type) \(path) n=\(n)")
       }

@@ -35,7 +35,7 @@ import WhetTensor
     return x
   }
 
-  static func quantize(_ x: [Float], path: QuantizedKernels.Path) -> ([Int16], [Float], [Float]) {
+  static func quantize(_ x: [Float], path: CPUKernels.Path) -> ([Int16], [Float], [Float]) {
     let a = QuantizedActivations(Tensor(shape: [x.count], scalars: x), path: path)
     return (a.values, a.scales, a.sums)
   }
@@ -43,7 +43,7 @@ import WhetTensor
   @Test func quantizationIsIdenticalOnEveryPathAndFollowsItsDefinition() {
     let x = Self.adversarialActivations(blocks: 24, seed: 3)
     let (q0, d0, s0) = Self.quantize(x, path: .portable)
-    for path in QuantizedKernels.supported {
+    for path in CPUKernels.supported {
       let (q, d, s) = Self.quantize(x, path: path)
       #expect(q == q0, "\(path)")
       #expect(d.map(\.bitPattern) == d0.map(\.bitPattern), "\(path)")
@@ -90,7 +90,7 @@ import WhetTensor
         shape: [n, blocks * 32], scalars: Self.adversarialActivations(blocks: n * blocks, seed: 5))
       let portable = m.multiply(x, path: .portable).scalars
       let bound = Self.magnitudeBound(m, x)
-      for path in QuantizedKernels.supported where path != .portable {
+      for path in CPUKernels.supported where path != .portable {
         let got = m.multiply(x, path: path).scalars
         for (i, (a, b)) in zip(got, portable).enumerated() {
           if b.isNaN || a.isNaN {
@@ -146,7 +146,7 @@ import WhetTensor
     m.scales[0] = 1
     m.scales[1] = 1
     let x = Tensor(shape: [2, 32], scalars: (0..<64).map { $0 < 32 ? 1 : -1 })
-    for path in QuantizedKernels.supported {
+    for path in CPUKernels.supported {
       let y = m.multiply(x, path: path).scalars
       // x quantizes to ±32767 with d = 1/32767: Σ q_w · 32767 · (1/32767) = 32 · q_w.
       let w0: Float = format == .nibble ? 15 : -128, w1: Float = format == .nibble ? 15 : 127
@@ -162,12 +162,12 @@ import WhetTensor
     var refused: Int32 = 0
     let best = whet_kernels_best(nil, &refused)
     #expect(refused == 0)
-    #expect(QuantizedKernels.Path(rawValue: best) == QuantizedKernels.supported.last)
+    #expect(CPUKernels.Path(rawValue: best) == CPUKernels.supported.last)
     #expect(whet_kernels_best("no-such-path", &refused) == best && refused == 1)
-    for path in QuantizedKernels.supported {
+    for path in CPUKernels.supported {
       #expect(whet_kernels_best(path.description, &refused) == path.rawValue && refused == 0)
     }
-    for path in QuantizedKernels.Path.allCases where !path.isSupported {
+    for path in CPUKernels.Path.allCases where !path.isSupported {
       #expect(whet_kernels_best(path.description, &refused) == best && refused == 1)
     }
   }

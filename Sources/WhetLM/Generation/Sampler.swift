@@ -67,14 +67,14 @@ public enum Sampler {
   {
     let m = logits.max() ?? 0
     var weights = [Float](repeating: 0, count: logits.count)
-    var total: Float = 0
-    var weightedLog: Float = 0  // Σ w·(l − m)/T
-    for i in logits.indices {
-      let z = (logits[i] - m) / temperature
-      weights[i] = Foundation.exp(z)
-      total += weights[i]
-      weightedLog += weights[i] * z
+    let total = logits.withUnsafeBufferPointer { l in
+      weights.withUnsafeMutableBufferPointer { w in
+        expSum(
+          l.baseAddress!, shift: m, scale: 1 / temperature, into: w.baseAddress!, count: l.count)
+      }
     }
+    var weightedLog: Float = 0  // Σ w·(l − m)/T
+    for i in logits.indices { weightedLog += weights[i] * ((logits[i] - m) / temperature) }
     let logTotal = Foundation.log(total)
     let entropy = logTotal - weightedLog / total
     func result(_ i: Int) -> Draw {
@@ -160,8 +160,10 @@ public enum Sampler {
 
   static func logSumExp(_ x: [Float]) -> Float {
     let m = x.max() ?? 0
-    var s: Float = 0
-    for v in x { s += Foundation.exp(v - m) }
+    guard !x.isEmpty else { return -.infinity }
+    let s = x.withUnsafeBufferPointer {
+      expSum($0.baseAddress!, shift: m, into: nil, count: $0.count)
+    }
     return m + Foundation.log(s)
   }
 

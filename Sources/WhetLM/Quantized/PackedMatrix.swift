@@ -13,7 +13,7 @@ import WhetTensor
 ///   signed byte per element.
 ///
 /// Products quantize the activations per block of 32 to int16 (scale `max|x| / 32767`, round
-/// to nearest even) and multiply with integer dot products in the ``QuantizedKernels`` path
+/// to nearest even) and multiply with integer dot products in the ``CPUKernels`` path
 /// chosen at run time; the offsets use each activation block's exact sum. int16, not
 /// llama.cpp's int8 activations: with int8, SmolLM2's logits moved by up to 0.26 and a greedy
 /// continuation changed at its first token (transformers' top-2 gap there is 0.08); with
@@ -166,11 +166,11 @@ public final class PackedMatrix: @unchecked Sendable {
 
   /// `y = x·Wᵀ` for `x` `[N, columns]` → `[N, rows]`; rows of `W` are split across cores.
   public func multiply(_ x: Tensor) -> Tensor {
-    multiply(x, path: QuantizedKernels.path)
+    multiply(x, path: CPUKernels.path)
   }
 
   /// ``multiply(_:)`` on a given kernel path (tests compare every path with the portable one).
-  public func multiply(_ x: Tensor, path: QuantizedKernels.Path) -> Tensor {
+  public func multiply(_ x: Tensor, path: CPUKernels.Path) -> Tensor {
     precondition(
       x.lastDimension == columns, "PackedMatrix: input \(x.shape) for \(columns) columns")
     let n = x.rowCount

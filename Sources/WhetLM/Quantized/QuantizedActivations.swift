@@ -9,7 +9,7 @@ struct QuantizedActivations {
   let scales: [Float]
   let sums: [Float]
 
-  init(_ x: Tensor, path: QuantizedKernels.Path) {
+  init(_ x: Tensor, path: CPUKernels.Path) {
     let blocks = x.count / 32
     var values = [Int16](repeating: 0, count: blocks * 32)
     var scales = [Float](repeating: 0, count: blocks)

@@ -87,11 +87,8 @@ extension Tensor {
                       p[j] = dotProduct(qi, kj, g.d) * g.scale
                       m = max(m, p[j])
                     }
-                    var total: Float = 0
-                    for j in keys {
-                      p[j] = Foundation.exp(p[j] - m)
-                      total += p[j]
-                    }
+                    let first = p + keys.lowerBound
+                    let total = expSum(first, shift: m, into: first, count: keys.count)
                     let oi = po.baseAddress! + ((bi * g.t + i) * g.h + hi) * g.d
                     for j in keys {
                       p[j] /= total

@@ -41,6 +41,10 @@ extension Tensor {
         parallelFor(rows, minimumPerTask: 16) { r in
           for n in r {
             let row = p.baseAddress! + n * twoF
+            if activation == .silu {  // vectorised exp (CKernels)
+              WhetTensor.swiglu(gate: row, up: row + f, into: out.baseAddress! + n * f, count: f)
+              continue
+            }
             for j in 0..<f { out[n * f + j] = activation.value(row[j]) * row[f + j] }
           }
         }
@@ -66,6 +70,13 @@ public func gated(_ gateUp: Variable, _ activation: GateActivation) -> Variable 
         g.withUnsafeBufferPointer { pg in
           parallelFor(rows, minimumPerTask: 16) { r in
             for n in r {
+              if activation == .silu {
+                let row = p.baseAddress! + n * twoF, o = out.baseAddress! + n * twoF
+                swigluBackward(
+                  gate: row, up: row + f, grad: pg.baseAddress! + n * f, dGate: o, dUp: o + f,
+                  count: f)
+                continue
+              }
               for j in 0..<f {
                 let gate = p[n * twoF + j], up = p[n * twoF + f + j], go = pg[n * f + j]
                 out[n * twoF + j] = go * up * activation.derivative(gate)

@@ -13,8 +13,7 @@ extension Tensor {
           for n in r {
             let row = p.baseAddress! + n * c
             let m = maxElement(row, c)
-            var s: Float = 0
-            for j in 0..<c { s += Foundation.exp(row[j] - m) }
+            let s = expSum(row, shift: m, into: nil, count: c)
             // (x − m) − log s, not x − (m + log s): the latter loses bits when |m| is large.
             let logS = Foundation.log(s)
             for j in 0..<c { out[n * c + j] = (row[j] - m) - logS }
@@ -24,8 +23,22 @@ extension Tensor {
     }
   }
 
-  /// `softmax` over the last axis.
-  public func softmax() -> Tensor { logSoftmax().map { Foundation.exp($0) } }
+  /// `softmax` over the last axis: `exp(x − m) / Σ exp(x − m)` per row, `m` the row maximum.
+  public func softmax() -> Tensor {
+    let c = lastDimension, rows = rowCount
+    return Tensor(shape: shape) { out in
+      withUnsafeBufferPointer { p in
+        parallelFor(rows, minimumPerTask: 8) { r in
+          for n in r {
+            let row = p.baseAddress! + n * c, o = out.baseAddress! + n * c
+            let s = expSum(row, shift: maxElement(row, c), into: o, count: c)
+            let inverse = 1 / s
+            for j in 0..<c { o[j] *= inverse }
+          }
+        }
+      }
+    }
+  }
 }
 
 /// Softmax over the last axis. Backward: `dx = y ⊙ (g − Σ g⊙y)` per row.
@@ -58,7 +71,9 @@ public func logSoftmax(_ x: Variable) -> Variable {
           for n in 0..<y.rowCount {
             var s: Float = 0
             for j in 0..<c { s += pg[n * c + j] }
-            for j in 0..<c { out[n * c + j] = pg[n * c + j] - Foundation.exp(py[n * c + j]) * s }
+            let o = out.baseAddress! + n * c
+            _ = expSum(py.baseAddress! + n * c, shift: 0, into: o, count: c)
+            for j in 0..<c { o[j] = pg[n * c + j] - o[j] * s }
           }
         }
       }

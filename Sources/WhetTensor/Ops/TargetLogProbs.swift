@@ -43,8 +43,7 @@ extension Tensor {
                     for r in rows {
                       let row = logits + r * cw
                       let m = max(pm[r], maxElement(row, cw))
-                      var s: Float = 0
-                      for j in 0..<cw { s += Foundation.exp(row[j] - m) }
+                      let s = expSum(row, shift: m, into: nil, count: cw)
                       ps[r] = ps[r] * Foundation.exp(pm[r] - m) + s
                       pm[r] = m
                       let t = targets[r]
@@ -106,7 +105,8 @@ public func targetLogProbs(
                         continue
                       }
                       let gr = pg[r], l = lse[r]
-                      for j in 0..<cw { row[j] = -gr * Foundation.exp(row[j] - l) }
+                      _ = expSum(row, shift: l, into: row, count: cw)
+                      for j in 0..<cw { row[j] *= -gr }
                       if t >= start && t < start + cw { row[t - start] += gr }
                     }
                   }

@@ -1,14 +1,14 @@
 import CKernels
 import Foundation
 
-/// The kernel path of the quantized products (`CKernels`), chosen once at run time from CPUID:
-/// AVX-512 VNNI (`vpdpwssd` on 512-bit vectors) where the CPU and OS have it, else AVX2
-/// (`vpmaddwd`), else portable C. The build stays at the Haswell floor; each path carries
-/// its own target attribute.
+/// The kernel path of the C kernels (`CKernels`: the quantized products, the vectorised exp
+/// of softmax and SwiGLU), chosen once at run time from CPUID: AVX-512 (VNNI `vpdpwssd` for the
+/// products) where the CPU and OS have it, else AVX2 (`vpmaddwd`), else portable C. The build
+/// stays at the Haswell floor; each path carries its own target attribute.
 ///
 /// `WHET_KERNELS=portable|avx2|avx512vnni` forces a path; a path this CPU cannot run is
 /// refused with a warning on standard error and the fastest supported one is used.
-public enum QuantizedKernels {
+public enum CPUKernels {
   public enum Path: Int32, Sendable, CaseIterable, CustomStringConvertible {
     case portable = 0, avx2 = 1, avx512vnni = 2
 
