@@ -1,10 +1,12 @@
 // See include/ckernels.h. Three paths for the same arithmetic: portable C, AVX2 (vpmaddwd on
-// 256-bit vectors), AVX-512 VNNI (vpdpwssd on 512-bit vectors, one block per instruction).
+// 256-bit vectors), AVX-512 VNNI (vpdpbusd on byte planes of the input, two blocks per pair of
+// instructions; vpdpwssd for an odd last block).
 // Integer block sums are exact on every path; only the order of the float accumulation over
 // blocks differs.
 #include "ckernels.h"
 
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -342,6 +344,181 @@ WHET_TILE(tile_byte_vnni, WHET_VNNI, __m512, __m512i, _mm512_setzero_ps(),
     for (; r < row_end; r++) WHET_INPUTS(TILE, 1);                                             \
   }
 
+// MARK: - Products on byte planes (AVX-512 VNNI, vpdpbusd)
+
+// vpdpbusd multiplies unsigned by signed bytes, 64 per instruction (two blocks), where
+// vpdpwssd takes 32 int16 pairs. Each int16 input q is split into q = 256·hi + lo with
+// hi = q >> 8 (signed) and lo = q & 255 (unsigned), and w·q = 256·(w·hi) + lo·w:
+// - nibble weights (0...15) are valid unsigned and signed bytes: w·hi is vpdpbusd(w, hi);
+// - signed byte weights take hi + 128 (unsigned): w·hi = vpdpbusd(hi + 128, w) − 128·Σw, with
+//   Σw from vpdpbusd(1, w) once per weight pair.
+// The lane sums (four products each) are the same integers as on the other paths. Below 2^21
+// for nibbles they convert to float exactly; for bytes they can reach 2^24 + 2^17, where the
+// conversion rounds by at most 2^−23 relative.
+
+// Two consecutive weight blocks A, B as 64 bytes, and the lanes each block's four-byte groups
+// land in. Nibbles: A 0–15, B 0–15, A 16–31, B 16–31 (the order the low and high nibbles give
+// without a shuffle). Bytes: A then B.
+WHET_VNNI __m512i whet_weight_pair(const uint8_t *p, const int format) {
+  if (format == WHET_BLOCK_BYTE) return _mm512_loadu_si512(p);
+  __m256i v = _mm256_loadu_si256((const __m256i *)p), m = _mm256_set1_epi8(15);
+  __m256i low = _mm256_and_si256(v, m), high = _mm256_and_si256(_mm256_srli_epi16(v, 4), m);
+  return _mm512_inserti64x4(_mm512_castsi256_si512(low), high, 1);
+}
+WHET_VNNI __m512i whet_pair_lanes(const int format) {
+  return format == WHET_BLOCK_BYTE
+    ? _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1)
+    : _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1);
+}
+
+// p[0] in block A's lanes, p[1] in block B's.
+WHET_VNNI __m512 whet_pair_scales(const float *p, const int format) {
+  __m512 v = _mm512_castps128_ps512(_mm_castpd_ps(_mm_load_sd((const double *)p)));
+  return _mm512_permutexvar_ps(whet_pair_lanes(format), v);
+}
+
+// For each input row of `blocks` blocks and each pair of blocks in it: the byte planes (64
+// bytes each, in whet_weight_pair's element order; hi + 128 for byte weights) and the pair's
+// input scales spread over its lanes.
+WHET_VNNI void whet_split_planes(
+  const int format, const int16_t *xq, const float *xd, int n, int blocks, uint8_t *hi,
+  uint8_t *lo, float *scales)
+{
+  int pairs = blocks / 2;
+  __m512i flip = _mm512_set1_epi16(format == WHET_BLOCK_BYTE ? 128 : 0);
+  for (int b = 0; b < n; b++) {
+    for (int p = 0; p < pairs; p++) {
+      size_t bb = (size_t)b * blocks + 2 * p, pp = (size_t)b * pairs + p;
+      const int16_t *q = xq + bb * 32;
+      __m512i first, second;  // the 64 inputs as int16, in the weights' element order
+      if (format == WHET_BLOCK_BYTE) {
+        first = _mm512_loadu_si512(q);
+        second = _mm512_loadu_si512(q + 32);
+      } else {
+        first = _mm512_inserti64x4(
+          _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)q)),
+          _mm256_loadu_si256((const __m256i *)(q + 32)), 1);
+        second = _mm512_inserti64x4(
+          _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(q + 16))),
+          _mm256_loadu_si256((const __m256i *)(q + 48)), 1);
+      }
+      _mm256_storeu_si256((__m256i *)(lo + pp * 64), _mm512_cvtepi16_epi8(first));  // low bytes
+      _mm256_storeu_si256((__m256i *)(lo + pp * 64 + 32), _mm512_cvtepi16_epi8(second));
+      __m512i h1 = _mm512_add_epi16(_mm512_srai_epi16(first, 8), flip);
+      __m512i h2 = _mm512_add_epi16(_mm512_srai_epi16(second, 8), flip);
+      _mm256_storeu_si256((__m256i *)(hi + pp * 64), _mm512_cvtepi16_epi8(h1));
+      _mm256_storeu_si256((__m256i *)(hi + pp * 64 + 32), _mm512_cvtepi16_epi8(h2));
+      _mm512_storeu_ps(scales + pp * 16, whet_pair_scales(xd + bb, format));
+    }
+  }
+}
+
+// Σ a[i]·b[i] for i < n, 16 lanes at a time (the weight offsets' Σ m·Σx over a row's blocks).
+WHET_VNNI float whet_dot_floats_vnni(const float *a, const float *b, int n) {
+  __m512 acc = _mm512_setzero_ps();
+  for (int i = 0; i < n; i += 16) {
+    __mmask16 k = n - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1);
+    acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(k, a + i), _mm512_maskz_loadu_ps(k, b + i), acc);
+  }
+  return _mm512_reduce_add_ps(acc);
+}
+
+// As WHET_TILE, two blocks per step; an odd last block goes through vpdpwssd. The offsets
+// Σ m·Σx are one vector dot product per row and input after the blocks.
+WHET_VNNI void tile_planes(
+  const int format, const uint8_t *w, const float *wd, const float *wm, int blocks, int r,
+  const int rows, const int16_t *xq, const uint8_t *xh, const uint8_t *xl, const float *xp,
+  const float *xd, const float *xs, int b, const int count, float *out, int ldo)
+{
+  const size_t bytes = format == WHET_BLOCK_BYTE ? 32 : 16;
+  __m512 acc[WHET_TILE_ROWS][4];
+  WHET_UNROLL for (int i = 0; i < rows; i++)
+    WHET_UNROLL for (int k = 0; k < count; k++) acc[i][k] = _mm512_setzero_ps();
+  int blk = 0;
+  for (; blk + 2 <= blocks; blk += 2) {
+    __m512i wv[WHET_TILE_ROWS], correction[WHET_TILE_ROWS];
+    __m512 ws[WHET_TILE_ROWS];
+    WHET_UNROLL for (int i = 0; i < rows; i++) {
+      size_t rb = (size_t)(r + i) * blocks + blk;
+      wv[i] = whet_weight_pair(w + rb * bytes, format);
+      ws[i] = whet_pair_scales(wd + rb, format);
+      if (format == WHET_BLOCK_BYTE)  // 128·Σw per lane
+        correction[i] = _mm512_slli_epi32(
+          _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8(1), wv[i]), 7);
+    }
+    WHET_UNROLL for (int k = 0; k < count; k++) {
+      size_t pp = (size_t)(b + k) * (blocks / 2) + blk / 2;
+      __m512i h = _mm512_loadu_si512(xh + pp * 64), l = _mm512_loadu_si512(xl + pp * 64);
+      __m512 xs2 = _mm512_loadu_ps(xp + pp * 16);
+      WHET_UNROLL for (int i = 0; i < rows; i++) {
+        __m512i t;
+        if (format == WHET_BLOCK_BYTE) {
+          t = _mm512_dpbusd_epi32(_mm512_setzero_si512(), h, wv[i]);
+          t = _mm512_slli_epi32(_mm512_sub_epi32(t, correction[i]), 8);
+        } else {
+          t = _mm512_slli_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), wv[i], h), 8);
+        }
+        t = _mm512_dpbusd_epi32(t, l, wv[i]);
+        acc[i][k] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(t), _mm512_mul_ps(ws[i], xs2), acc[i][k]);
+      }
+    }
+  }
+  if (blk < blocks) {
+    WHET_UNROLL for (int i = 0; i < rows; i++) {
+      size_t rb = (size_t)(r + i) * blocks + blk;
+      __m512i wv = format == WHET_BLOCK_BYTE ? whet_widen_byte_vnni(w + rb * bytes)
+                                             : whet_widen_nibble_vnni(w + rb * bytes);
+      WHET_UNROLL for (int k = 0; k < count; k++) {
+        size_t bb = (size_t)(b + k) * blocks + blk;
+        acc[i][k] = _mm512_fmadd_ps(
+          whet_dot_vnni(wv, xq + bb * 32), _mm512_set1_ps(wd[rb] * xd[bb]), acc[i][k]);
+      }
+    }
+  }
+  WHET_UNROLL for (int i = 0; i < rows; i++)
+    WHET_UNROLL for (int k = 0; k < count; k++)
+      out[(size_t)(b + k) * ldo + r + i] =
+        whet_reduce_vnni(acc[i][k]) +
+        whet_dot_floats_vnni(wm + (size_t)(r + i) * blocks, xs + (size_t)(b + k) * blocks, blocks);
+}
+
+#define WHET_PLANES_TILE(format, rows, count) \
+  tile_planes(format, w, wd, wm, blocks, r, rows, xq, xh, xl, xp, xd, xs, b, count, out, ldo)
+#define WHET_PLANES_INPUTS(format, rows)                                                       \
+  do {                                                                                         \
+    int b = 0;                                                                                 \
+    for (; b + 4 <= n; b += 4) WHET_PLANES_TILE(format, rows, 4);                              \
+    switch (n - b) {                                                                           \
+    case 3: WHET_PLANES_TILE(format, rows, 3); break;                                          \
+    case 2: WHET_PLANES_TILE(format, rows, 2); break;                                          \
+    case 1: WHET_PLANES_TILE(format, rows, 1); break;                                          \
+    default: break;                                                                            \
+    }                                                                                          \
+  } while (0)
+
+// Rows [row_begin, row_end) against all n inputs. Returns 0 when the planes could not be
+// allocated (the caller then takes the vpdpwssd path).
+#define WHET_PLANES_PRODUCT(NAME, FORMAT)                                                      \
+  __attribute__((target(WHET_TARGET_VNNI))) static int NAME(                                   \
+    const uint8_t *w, const float *wd, const float *wm, int blocks, int row_begin, int row_end, \
+    const int16_t *xq, const float *xd, const float *xs, int n, float *out, int ldo)           \
+  {                                                                                            \
+    size_t pairs = (size_t)n * (blocks / 2);                                                   \
+    float *xp = malloc(pairs * (16 * sizeof(float) + 128) + 1);                                \
+    if (!xp) return 0;                                                                         \
+    uint8_t *xh = (uint8_t *)(xp + pairs * 16), *xl = xh + pairs * 64;                         \
+    whet_split_planes(FORMAT, xq, xd, n, blocks, xh, xl, xp);                                  \
+    int r = row_begin;                                                                         \
+    for (; r + WHET_TILE_ROWS <= row_end; r += WHET_TILE_ROWS)                                 \
+      WHET_PLANES_INPUTS(FORMAT, WHET_TILE_ROWS);                                              \
+    for (; r < row_end; r++) WHET_PLANES_INPUTS(FORMAT, 1);                                    \
+    free(xp);                                                                                  \
+    return 1;                                                                                  \
+  }
+
+WHET_PLANES_PRODUCT(product_nibble_planes_vnni, WHET_BLOCK_NIBBLE)
+WHET_PLANES_PRODUCT(product_byte_planes_vnni, WHET_BLOCK_BYTE)
+
 WHET_PRODUCT(product_nibble_avx2, WHET_TARGET_AVX2, tile_nibble_avx2)
 WHET_PRODUCT(product_byte_avx2, WHET_TARGET_AVX2, tile_byte_avx2)
 WHET_PRODUCT(product_nibble_vnni, WHET_TARGET_VNNI, tile_nibble_vnni)
@@ -356,6 +533,10 @@ void whet_quantized_product(
 #ifdef WHET_X86
   size_t bytes = format == WHET_BLOCK_NIBBLE ? 16 : 32;
   if (path == WHET_KERNELS_AVX512VNNI) {
+    int done = format == WHET_BLOCK_NIBBLE
+      ? product_nibble_planes_vnni(w, wd, wm, blocks, row_begin, row_end, xq, xd, xs, n, out, ldo)
+      : product_byte_planes_vnni(w, wd, wm, blocks, row_begin, row_end, xq, xd, xs, n, out, ldo);
+    if (done) return;
     (format == WHET_BLOCK_NIBBLE ? product_nibble_vnni : product_byte_vnni)(
       w, wd, wm, blocks, row_begin, row_end, xq, xd, xs, n, out, ldo, bytes);
     return;

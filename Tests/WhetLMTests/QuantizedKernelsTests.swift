@@ -139,19 +139,20 @@ import WhetTensor
   /// weight values, both formats.
   @Test(arguments: [PackedMatrix.Format.nibble, .byte])
   func extremeValuesDoNotSaturate(format: PackedMatrix.Format) {
-    let m = PackedMatrix(format: format, rows: 2, columns: 32)
-    for i in 0..<(2 * m.bytesPerBlock) {
-      m.weights[i] = format == .nibble ? 0xFF : (i < 32 ? 0x80 : 0x7F)  // 15, −128, 127
+    // Two blocks per row, so the paths that take blocks in pairs see the extremes too.
+    let m = PackedMatrix(format: format, rows: 2, columns: 64)
+    let rowBytes = 2 * m.bytesPerBlock
+    for i in 0..<(2 * rowBytes) {
+      m.weights[i] = format == .nibble ? 0xFF : (i < rowBytes ? 0x80 : 0x7F)  // 15, −128, 127
     }
-    m.scales[0] = 1
-    m.scales[1] = 1
-    let x = Tensor(shape: [2, 32], scalars: (0..<64).map { $0 < 32 ? 1 : -1 })
+    for i in 0..<4 { m.scales[i] = 1 }
+    let x = Tensor(shape: [2, 64], scalars: (0..<128).map { $0 < 64 ? 1 : -1 })
     for path in CPUKernels.supported {
       let y = m.multiply(x, path: path).scalars
-      // x quantizes to ±32767 with d = 1/32767: Σ q_w · 32767 · (1/32767) = 32 · q_w.
+      // x quantizes to ±32767 with d = 1/32767: Σ q_w · 32767 · (1/32767) = 64 · q_w.
       let w0: Float = format == .nibble ? 15 : -128, w1: Float = format == .nibble ? 15 : 127
-      #expect(abs(y[0] - 32 * w0) < 1e-3 && abs(y[1] - 32 * w1) < 1e-3, "\(path) \(y)")
-      #expect(abs(y[2] + 32 * w0) < 1e-3 && abs(y[3] + 32 * w1) < 1e-3, "\(path) \(y)")
+      #expect(abs(y[0] - 64 * w0) < 1e-3 && abs(y[1] - 64 * w1) < 1e-3, "\(path) \(y)")
+      #expect(abs(y[2] + 64 * w0) < 1e-3 && abs(y[3] + 64 * w1) < 1e-3, "\(path) \(y)")
     }
   }
 

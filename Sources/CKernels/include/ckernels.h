@@ -1,6 +1,7 @@
 // Quantized dot-product kernels for decoding: int16 activations (quantized per block of 32)
 // against 4- or 8-bit weight blocks, with integer dot products that Swift's SIMD types cannot
-// express (AVX-512 VNNI `vpdpwssd`, AVX2 `vpmaddwd`). int16 rather than llama.cpp's int8
+// express (AVX-512 VNNI `vpdpwssd`, and `vpdpbusd` on the int16 inputs split into byte planes;
+// AVX2 `vpmaddwd`). int16 rather than llama.cpp's int8
 // activations: int8 moved SmolLM2's logits by up to 0.26 and changed greedy continuations.
 //
 // The library is built for the portable floor; each path is compiled with its own target

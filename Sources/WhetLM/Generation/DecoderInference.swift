@@ -11,8 +11,11 @@ public struct DecoderInference {
   /// Packed quantized weights for small batches (see ``PackedWeights``); empty to use Float32.
   public let packed: PackedWeights
   /// Up to this many rows through a layer use the packed weights; beyond, Float32 GEMM wins
-  /// (`whet-bench --filter packed` measures the crossover).
-  public var packedRowLimit = 8
+  /// (`whet-bench --filter packed` measures the crossover). With the byte-plane VNNI kernel
+  /// the two were level at 16–32 rows on Zen 4, and 40 beat 8 on `generate.batch1` (its
+  /// 37-token prefill: 80–86 against 72–84 tok/s) and `generate.batch32` (262–308 against
+  /// 261–276) in four paired runs.
+  public var packedRowLimit = 40
 
   public init(model: TransformerDecoder, packed: PackedWeights = PackedWeights()) {
     self.model = model
