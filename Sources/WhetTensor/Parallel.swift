@@ -21,7 +21,7 @@ import Foundation
   }
   withoutActuallyEscaping(body) { escaping in
     let sendable = unsafeBitCast(escaping, to: (@Sendable (Range<Int>) -> Void).self)
-    DispatchQueue.concurrentPerform(iterations: tasks) { t in
+    WorkerPool.shared.run(tasks: tasks) { t in
       let lo = count * t / tasks
       let hi = count * (t + 1) / tasks
       if lo < hi { sendable(lo..<hi) }
