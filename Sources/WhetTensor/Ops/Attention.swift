@@ -69,9 +69,10 @@ extension Tensor {
       q.withUnsafeBufferPointer { pq in
         k.withUnsafeBufferPointer { pk in
           v.withUnsafeBufferPointer { pv in
-            // Decoding attends one query per head: too little work to hand to another thread.
+            // Decoding attends one query per head: heads are split across threads once each
+            // task has about 8k multiply-adds (a WorkerPool hand-off costs microseconds).
             let work = g.t * g.s * g.d
-            parallelFor(g.b * g.h, minimumPerTask: max(1, 32_768 / max(work, 1)), tasksPerWorker: 1)
+            parallelFor(g.b * g.h, minimumPerTask: max(1, 8_192 / max(work, 1)), tasksPerWorker: 1)
             { tasks in
               withWorkspace(g.s) { scratch in
                 for task in tasks {
