@@ -295,7 +295,7 @@ WHET_AVX2 __m256 whet_dot_avx2(whet_w16x2 w, const int16_t *x) {
     _mm256_madd_epi16(w.high, _mm256_loadu_si256(v + 1))));
 }
 
-// AVX-512 VNNI: a block as one vector of 32 int16, one vpdpwssd per input.
+// AVX-512 VNNI, for a row's odd last block: one vector of 32 int16, one vpdpwssd per input.
 WHET_VNNI __m512i whet_widen_nibble_vnni(const uint8_t *p) {
   return _mm512_cvtepu8_epi16(whet_nibbles(p));
 }
@@ -315,10 +315,6 @@ WHET_TILE(tile_nibble_avx2, WHET_AVX2, __m256, whet_w16x2, _mm256_setzero_ps(),
           whet_widen_nibble_avx2, whet_dot_avx2, _mm256_fmadd_ps, _mm256_set1_ps, whet_hsum)
 WHET_TILE(tile_byte_avx2, WHET_AVX2, __m256, whet_w16x2, _mm256_setzero_ps(),
           whet_widen_byte_avx2, whet_dot_avx2, _mm256_fmadd_ps, _mm256_set1_ps, whet_hsum)
-WHET_TILE(tile_nibble_vnni, WHET_VNNI, __m512, __m512i, _mm512_setzero_ps(),
-          whet_widen_nibble_vnni, whet_dot_vnni, _mm512_fmadd_ps, _mm512_set1_ps, whet_reduce_vnni)
-WHET_TILE(tile_byte_vnni, WHET_VNNI, __m512, __m512i, _mm512_setzero_ps(),
-          whet_widen_byte_vnni, whet_dot_vnni, _mm512_fmadd_ps, _mm512_set1_ps, whet_reduce_vnni)
 
 // One tile of `rows` rows against all n inputs, four inputs at a time.
 #define WHET_INPUTS(TILE, rows)                                                                \
@@ -497,7 +493,7 @@ WHET_VNNI void tile_planes(
   } while (0)
 
 // Rows [row_begin, row_end) against all n inputs. Returns 0 when the planes could not be
-// allocated (the caller then takes the vpdpwssd path).
+// allocated (the caller then takes the AVX2 path).
 #define WHET_PLANES_PRODUCT(NAME, FORMAT)                                                      \
   __attribute__((target(WHET_TARGET_VNNI))) static int NAME(                                   \
     const uint8_t *w, const float *wd, const float *wm, int blocks, int row_begin, int row_end, \
@@ -521,8 +517,6 @@ WHET_PLANES_PRODUCT(product_byte_planes_vnni, WHET_BLOCK_BYTE)
 
 WHET_PRODUCT(product_nibble_avx2, WHET_TARGET_AVX2, tile_nibble_avx2)
 WHET_PRODUCT(product_byte_avx2, WHET_TARGET_AVX2, tile_byte_avx2)
-WHET_PRODUCT(product_nibble_vnni, WHET_TARGET_VNNI, tile_nibble_vnni)
-WHET_PRODUCT(product_byte_vnni, WHET_TARGET_VNNI, tile_byte_vnni)
 #endif
 
 void whet_quantized_product(
@@ -537,11 +531,9 @@ void whet_quantized_product(
       ? product_nibble_planes_vnni(w, wd, wm, blocks, row_begin, row_end, xq, xd, xs, n, out, ldo)
       : product_byte_planes_vnni(w, wd, wm, blocks, row_begin, row_end, xq, xd, xs, n, out, ldo);
     if (done) return;
-    (format == WHET_BLOCK_NIBBLE ? product_nibble_vnni : product_byte_vnni)(
-      w, wd, wm, blocks, row_begin, row_end, xq, xd, xs, n, out, ldo, bytes);
-    return;
+    // The planes could not be allocated: the AVX2 kernel, which every VNNI CPU runs.
   }
-  if (path == WHET_KERNELS_AVX2) {
+  if (path == WHET_KERNELS_AVX2 || path == WHET_KERNELS_AVX512VNNI) {
     (format == WHET_BLOCK_NIBBLE ? product_nibble_avx2 : product_byte_avx2)(
       w, wd, wm, blocks, row_begin, row_end, xq, xd, xs, n, out, ldo, bytes);
     return;
