@@ -86,10 +86,67 @@ import WhetTensor
     }
   }
 
-  @Test(arguments: variants) func ggufFromLlamaCppMatchesTransformers(_ variant: String) throws {
+  /// The GGUF file llama.cpp's converter made for `variant`. The four llama RoPE variants are
+  /// not committed: they are llama's file plus the metadata and tensors the converter added,
+  /// recorded from its real output in `rope_variants.json` (`record_rope_variants.py`), so
+  /// they are rebuilt here from `llama/model.f32.gguf`.
+  static func llamaCppGGUF(_ variant: String) throws -> GGUFFile {
+    let recorded = try #require(
+      try Fixtures.json("WhetLMTests", "architectures/rope_variants.json") as? [String: Any])
+    let own = directory(variant).appendingPathComponent("model.f32.gguf")
+    guard let changes = recorded[variant] as? [String: Any] else {
+      return try GGUFFile(contentsOf: own)
+    }
+    let base = try GGUFFile(
+      contentsOf: directory("llama").appendingPathComponent("model.f32.gguf"))
+    let metadata = try #require(changes["metadata"] as? [String: [String: Any]])
+    var writer = GGUFWriter()
+    for key in base.metadataKeys where metadata[key] == nil {
+      writer.setMetadata(key, base.metadata[key]!)
+    }
+    for (key, entry) in metadata.sorted(by: { $0.key < $1.key }) {
+      switch (entry["type"] as? String, entry["value"]) {
+      case ("uint32", let v as Int): writer.setMetadata(key, .uint32(UInt32(v)))
+      case ("float32", let v as Double): writer.setMetadata(key, .float32(Float(v)))
+      case ("string", let v as String): writer.setMetadata(key, .string(v))
+      default: Issue.record("\(variant): unsupported recorded entry \(key) = \(entry)")
+      }
+    }
+    for tensor in try #require(changes["tensors"] as? [[String: Any]]) {
+      let values = try #require(tensor["values"] as? [Double]).map { Float($0) }
+      let ne = try #require(tensor["ne"] as? [Int])
+      writer.addTensor(
+        try #require(tensor["name"] as? String),
+        Tensor(shape: Array(ne.reversed()), scalars: values))
+    }
+    for info in base.tensors {
+      try base.withRawBytes(info.name) { info, bytes in
+        writer.addTensor(info.name, type: info.type, shape: info.shape, bytes: Data(bytes))
+      }
+    }
+    return try GGUFFile(data: writer.encode(), path: "\(variant) (llama + rope_variants.json)")
+  }
+
+  /// Every variant whose llama.cpp GGUF the tests can read without the converter.
+  static let ggufVariants = variants.filter { $0 != "gemma3" }
+
+  /// Gemma 3's converted file is not committed (no other fixture derives it); it is there after
+  /// `make_architecture_fixtures.py` has run with llama.cpp's converter (`../shared/peers`).
+  static let gemma3GGUF = directory("gemma3").appendingPathComponent("model.f32.gguf")
+
+  @Test(arguments: ggufVariants) func ggufFromLlamaCppMatchesTransformers(_ variant: String)
+    throws
+  {
+    try Self.checkGGUF(variant, try Self.llamaCppGGUF(variant))
+  }
+
+  @Test(.enabled(if: FileManager.default.fileExists(atPath: gemma3GGUF.path)))
+  func gemma3GGUFFromLlamaCppMatchesTransformers() throws {
+    try Self.checkGGUF("gemma3", try GGUFFile(contentsOf: Self.gemma3GGUF))
+  }
+
+  static func checkGGUF(_ variant: String, _ file: GGUFFile) throws {
     let reference = try Self.reference(variant)
-    let file = try GGUFFile(
-      contentsOf: Self.directory(variant).appendingPathComponent("model.f32.gguf"))
     let model = try GGUFModelLoader.decoder(from: file)
     // llama.cpp's converter drops dynamic NTK scaling (it writes no key for it), so that file
     // is plain RoPE; it is compared with what it means.

@@ -5,7 +5,10 @@ For every variant this writes
 
   <variant>/hf/           config.json, generation_config.json, model.safetensors (float32, save_pretrained)
                           tokenizer.json, tokenizer_config.json
-  <variant>/model.f32.gguf  made by llama.cpp's own convert_hf_to_gguf.py --outtype f32
+  <variant>/model.f32.gguf  made by llama.cpp's own convert_hf_to_gguf.py --outtype f32. Not committed
+                          for llama-llama3/-linear/-dynamic/-yarn (run record_rope_variants.py next: the
+                          tests rebuild them from llama's file) nor for gemma3 (its GGUF test runs when
+                          the file is there)
   <variant>/reference.json  3 token-id sequences, full logits at 3 fixed positions and the last position,
                           top-5 ids at the last position, and the RoPE-error margins
   manifest.json           per variant: files, converter command, the GGUF metadata and tensor list the
