@@ -240,7 +240,8 @@ if selected("logprobs.chunked") {
 // MARK: The default model (SmolLM2-135M-Instruct): forward, forward+backward, generation.
 
 let modelFigures = [
-  "model.forward", "model.forward_backward", "generate.batch1", "generate.batch8",
+  "model.forward", "model.forward_backward", "model.forward.bf16", "model.forward_backward.bf16",
+  "generate.batch1", "generate.batch8",
   "generate.batch32",
 ]
 if modelFigures.contains(where: selected) {
@@ -256,28 +257,45 @@ if modelFigures.contains(where: selected) {
     let targets = tokens.indices.map { $0 % t == t - 1 ? -1 : tokens[$0 + 1] }
     let config: [String: Any] = ["batch": b, "seq": t, "model": "SmolLM2-135M-Instruct"]
     let modelRepeats = max(2, repeats / 3)
-    if selected("model.forward") {
-      // Forward with the target log-probs of every position (the scoring forward), no tape.
-      let s = bestSeconds(modelRepeats) {
-        _ = model.targetLogProbs(tokens: tokens, targets: targets, batch: b)
+    // Each figure in fp32 and, as `.bf16`, with bf16 products and fp32 accumulation.
+    let precisions: [(suffix: String, precision: MatMulPrecision)] = [
+      ("", .fp32), (".bf16", .bf16),
+    ]
+    for (suffix, precision) in precisions {
+      let precisionConfig = config.merging([
+        "precision": precision.rawValue,
+        "bf16_instructions": precision == .bf16 && MixedPrecision.hardwareBF16,
+      ]) { a, _ in a }
+      if selected("model.forward\(suffix)") {
+        // Forward with the target log-probs of every position (the scoring forward), no tape.
+        let s = MixedPrecision.with(precision) {
+          bestSeconds(modelRepeats) {
+            _ = model.targetLogProbs(tokens: tokens, targets: targets, batch: b)
+          }
+        }
+        emit("model.forward\(suffix)", Double(b * t) / s, unit: "tokens/s", config: precisionConfig)
       }
-      emit("model.forward", Double(b * t) / s, unit: "tokens/s", config: config)
-    }
-    if selected("model.forward_backward") {
-      let params = model.parameters
-      AllocationStatistics.resetPeak()
-      let before = AllocationStatistics.liveBytes
-      let s = bestSeconds(modelRepeats) {
-        _ = valueAndGradient(
-          of: { languageModelLoss(model, tokens: tokens, targets: targets, batch: b) }, wrt: params)
+      if selected("model.forward_backward\(suffix)") {
+        let params = model.parameters
+        AllocationStatistics.resetPeak()
+        let before = AllocationStatistics.liveBytes
+        let s = MixedPrecision.with(precision) {
+          bestSeconds(modelRepeats) {
+            _ = valueAndGradient(
+              of: { languageModelLoss(model, tokens: tokens, targets: targets, batch: b) },
+              wrt: params)
+          }
+        }
+        emit(
+          "model.forward_backward\(suffix)", Double(b * t) / s, unit: "tokens/s",
+          config: precisionConfig)
+        emit(
+          "model.forward_backward\(suffix).peak_memory",
+          Double(AllocationStatistics.peakBytes - before) / 1e6, unit: "MB",
+          config: precisionConfig.merging([
+            "note": "tensors allocated during the step above the loaded weights"
+          ]) { a, _ in a })
       }
-      emit("model.forward_backward", Double(b * t) / s, unit: "tokens/s", config: config)
-      emit(
-        "model.forward_backward.peak_memory", Double(AllocationStatistics.peakBytes - before) / 1e6,
-        unit: "MB",
-        config: config.merging([
-          "note": "tensors allocated during the step above the loaded weights"
-        ]) { a, _ in a })
     }
     // Generation: a 37-token chat prompt, 64 new tokens forced (no stop token), greedy.
     let prompt = [
@@ -308,9 +326,10 @@ if modelFigures.contains(where: selected) {
 
 // MARK: Local judge scoring throughput (JudgeBenchmarks.swift).
 
-if selected("judge.local_yes") || selected("judge.local_additive") {
+if ["judge.local_yes", "judge.local_yes.bf16", "judge.local_additive"].contains(where: selected) {
   do {
-    try judgeBenchmarks(modelPath: modelPath) { name, value, unit, config in
+    try judgeBenchmarks(modelPath: modelPath, include: { selected($0) }) {
+      name, value, unit, config in
       if selected(name) { emit(name, value, unit: unit, config: config) }
     }
   } catch {

@@ -4,6 +4,7 @@ import WhetData
 import WhetEval
 import WhetLM
 import WhetRewards
+import WhetTensor
 
 /// `whet score`: scores every candidate row with several reward sources.
 struct ScoreCommand: AsyncParsableCommand {
@@ -46,7 +47,17 @@ struct ScoreCommand: AsyncParsableCommand {
   @Flag(help: "Run untrusted code without namespaces even where they exist (for comparison).")
   var unisolated = false
 
+  @Flag(
+    help:
+      "Local models (judges, reward models) run their matrix products in bf16 with fp32 accumulation."
+  )
+  var bf16 = false
+
   func run() async throws {
+    try await MixedPrecision.$matmul.withValue(bf16 ? .bf16 : .fp32) { try await score() }
+  }
+
+  func score() async throws {
     guard !sources.isEmpty else { throw ValidationError("give at least one --source") }
     let rows = try readRows(data, strings: ["prompt", "completion"])
     let items = rows.map { row in

@@ -48,6 +48,11 @@ struct Train: ParsableCommand {
     @Option(help: "Longest prompt, in tokens (its start is cut).") var maxPromptLength = 512
     @Flag(help: "Batch examples of similar length together (less padding).") var groupByLength =
       false
+    @Flag(
+      help:
+        "bf16 mixed precision: matrix products in bf16 with fp32 accumulation (vdpbf16ps on CPUs with AVX-512 BF16); weights stay fp32."
+    )
+    var bf16 = false
     @Flag(help: "Fine-tune every weight instead of LoRA adapters.") var full = false
     @Flag(help: "Leave out and count malformed or unusable rows instead of stopping at the first.")
     var skipBadRows = false
@@ -77,6 +82,7 @@ struct Train: ParsableCommand {
       c.saveEvery = saveSteps
       c.evalEvery = evalSteps
       c.groupByLength = groupByLength
+      c.bf16 = bf16
       try c.validate()
       run.configuration = c
       run.maxLength = maxLength

@@ -8,7 +8,11 @@ Prints one JSON line like whet-bench.
 
     .build/release/whet tasks --suite arithmetic --n 64 --seed 99 > /tmp/judge_tasks.jsonl
     /tmp/peers/venv-torch/bin/python bench/peers/judge_torch.py models/SmolLM2-135M-Instruct.Q4_1.gguf /tmp/judge_tasks.jsonl
+
+A third argument `bf16` runs the forward under torch.autocast("cpu", dtype=torch.bfloat16), the
+peer of `judge.local_yes.bf16`.
 """
+import contextlib
 import json
 import sys
 import time
@@ -18,6 +22,10 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 gguf, tasks_path = Path(sys.argv[1]), sys.argv[2]
+autocast = len(sys.argv) > 3 and sys.argv[3] == "bf16"
+precision = (
+    (lambda: torch.autocast("cpu", dtype=torch.bfloat16)) if autocast else contextlib.nullcontext
+)
 torch.set_num_threads(2)
 tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
 model = AutoModelForCausalLM.from_pretrained(
@@ -65,7 +73,7 @@ def score(ids_list):
         mask = torch.tensor(
             [[0] * (longest - len(ids_list[i])) + [1] * len(ids_list[i]) for i in batch]
         )
-        with torch.inference_mode():
+        with torch.inference_mode(), precision():
             logits = model(input_ids=ids, attention_mask=mask).logits[:, -1, :]
         p = torch.softmax(logits.float(), dim=-1)
         for row, i in enumerate(batch):
@@ -81,7 +89,7 @@ seconds = time.perf_counter() - start
 print(
     json.dumps(
         {
-            "name": "judge.local_yes",
+            "name": "judge.local_yes" + (".bf16" if autocast else ""),
             "peer": f"transformers {__import__('transformers').__version__}, torch {torch.__version__}",
             "value": round(len(prompts) / seconds, 3),
             "unit": "items/s",

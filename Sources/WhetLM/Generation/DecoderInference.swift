@@ -147,7 +147,7 @@ public struct DecoderInference {
       x.withUnsafeBufferPointer { px in
         for (column, layer) in [(0, mlp.gateProj), (f, mlp.upProj)] {
           layer.weight.value.withUnsafeBufferPointer { pw in
-            BLAS.gemm(
+            GEMM.product(
               transposeA: false, transposeB: true, m: n, n: f, k: c, a: px.baseAddress!, lda: c,
               b: pw.baseAddress!, ldb: c, c: out.baseAddress! + column, ldc: 2 * f)
           }

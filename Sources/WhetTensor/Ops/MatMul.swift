@@ -1,4 +1,5 @@
-/// Matrix products through BLAS, with transposes passed as flags.
+/// Matrix products through ``GEMM`` (BLAS, or bf16 under ``MixedPrecision``), with transposes
+/// passed as flags.
 
 extension Tensor {
   /// Row-major matrix product `op(a) · op(b)`.
@@ -16,7 +17,7 @@ extension Tensor {
       a.withUnsafeBufferPointer { pa in
         b.withUnsafeBufferPointer { pb in
           for i in 0..<g.batch {
-            BLAS.gemm(
+            GEMM.product(
               transposeA: transposeA, transposeB: transposeB, m: g.m, n: g.n, k: g.k,
               a: pa.baseAddress! + i * g.m * g.k, lda: transposeA ? g.m : g.k,
               b: pb.baseAddress! + (g.sharedB ? 0 : i * g.k * g.n), ldb: transposeB ? g.k : g.n,
@@ -83,11 +84,11 @@ public func matmul(
                 let bi = bp + (g.sharedB ? 0 : i * g.k * g.n)
                 let dai = pda.baseAddress! + i * g.m * g.k
                 if !transposeA {  // dA [M, K] = dC [M, N] · op(B)ᵀ
-                  BLAS.gemm(
+                  GEMM.product(
                     transposeA: false, transposeB: !transposeB, m: g.m, n: g.k, k: g.n,
                     a: dci, lda: g.n, b: bi, ldb: transposeB ? g.k : g.n, c: dai, ldc: g.k)
                 } else {  // stored A is [K, M]: dAᵀ = op(B) · dCᵀ
-                  BLAS.gemm(
+                  GEMM.product(
                     transposeA: transposeB, transposeB: true, m: g.k, n: g.m, k: g.n,
                     a: bi, lda: transposeB ? g.k : g.n, b: dci, ldb: g.n, c: dai, ldc: g.m)
                 }
@@ -103,11 +104,11 @@ public func matmul(
                 let ai = ap + i * g.m * g.k
                 let dbi = pdb.baseAddress! + (g.sharedB ? 0 : i * g.k * g.n)
                 if !transposeB {  // dB [K, N] = op(A)ᵀ · dC
-                  BLAS.gemm(
+                  GEMM.product(
                     transposeA: !transposeA, transposeB: false, m: g.k, n: g.n, k: g.m,
                     a: ai, lda: transposeA ? g.m : g.k, b: dci, ldb: g.n, c: dbi, ldc: g.n)
                 } else {  // stored B is [N, K]: dBᵀ = dCᵀ · op(A)
-                  BLAS.gemm(
+                  GEMM.product(
                     transposeA: true, transposeB: transposeA, m: g.n, n: g.k, k: g.m,
                     a: dci, lda: g.n, b: ai, ldb: transposeA ? g.m : g.k, c: dbi, ldc: g.k)
                 }

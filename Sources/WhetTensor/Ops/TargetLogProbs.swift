@@ -33,7 +33,7 @@ extension Tensor {
         weight.withUnsafeBufferPointer { pw in
           for start in stride(from: 0, to: v, by: width) {
             let cw = min(width, v - start)
-            BLAS.gemm(
+            GEMM.product(
               transposeA: false, transposeB: true, m: n, n: cw, k: c, a: ph.baseAddress!, lda: c,
               b: pw.baseAddress! + start * c, ldb: c, c: logits, ldc: cw)
             runningMax.withUnsafeMutableBufferPointer { pm in
@@ -93,7 +93,7 @@ public func targetLogProbs(
               dw.withUnsafeMutableBufferPointer { pdw in
                 for start in stride(from: 0, to: v, by: width) {
                   let cw = min(width, v - start)
-                  BLAS.gemm(
+                  GEMM.product(
                     transposeA: false, transposeB: true, m: n, n: cw, k: c, a: ph.baseAddress!,
                     lda: c, b: pw.baseAddress! + start * c, ldb: c, c: dlogits, ldc: cw)
                   parallelFor(n, minimumPerTask: 4) { rows in
@@ -111,12 +111,12 @@ public func targetLogProbs(
                     }
                   }
                   if hidden.isTracked {  // dh [N, C] += dlogits [N, cw] · W_chunk [cw, C]
-                    BLAS.gemm(
+                    GEMM.product(
                       transposeA: false, transposeB: false, m: n, n: c, k: cw, a: dlogits, lda: cw,
                       b: pw.baseAddress! + start * c, ldb: c, beta: 1, c: pdh.baseAddress!, ldc: c)
                   }
                   if weight.isTracked {  // dW_chunk [cw, C] = dlogitsᵀ [cw, N] · h [N, C]
-                    BLAS.gemm(
+                    GEMM.product(
                       transposeA: true, transposeB: false, m: cw, n: c, k: n, a: dlogits, lda: cw,
                       b: ph.baseAddress!, ldb: c, c: pdw.baseAddress! + start * c, ldc: c)
                   }

@@ -128,8 +128,15 @@ public final class OnlineTrainer {
     }
   }
 
-  /// Trains to the end (or from the newest checkpoint when `resume`).
+  /// Trains to the end (or from the newest checkpoint when `resume`), with matrix products in
+  /// the configuration's precision (rollouts included).
   public func run(resume: Bool = false) async throws -> TrainingSummary {
+    try await MixedPrecision.$matmul.withValue(configuration.matmulPrecision) {
+      try await runSteps(resume: resume)
+    }
+  }
+
+  func runSteps(resume: Bool) async throws -> TrainingSummary {
     let files = RunDirectory(directory)
     var step = 0
     var position = 0

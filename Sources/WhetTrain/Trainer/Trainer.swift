@@ -102,8 +102,13 @@ public final class Trainer<Example> {
   /// The run's files.
   public var files: RunDirectory { RunDirectory(directory) }
 
-  /// Trains to the end (or from the newest checkpoint when `resume`).
+  /// Trains to the end (or from the newest checkpoint when `resume`), with matrix products in
+  /// the configuration's precision.
   public func run(resume: Bool = false) throws -> TrainingSummary {
+    try MixedPrecision.with(configuration.matmulPrecision) { try runSteps(resume: resume) }
+  }
+
+  func runSteps(resume: Bool) throws -> TrainingSummary {
     var files = self.files
     files.kept = checkpointsKept
     var step = 0

@@ -1,4 +1,5 @@
 import WhetNN
+import WhetTensor
 
 /// The settings of the shared training loop, with transformers' `TrainingArguments` names in
 /// YAML and on the CLI (snake case).
@@ -34,6 +35,13 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
   /// is cut into mega-batches of 50 micro-batches, each sorted longest first, so the
   /// sequences of a micro-batch pad to nearly the same width.
   public var groupByLength = false
+  /// bf16 mixed precision (transformers' `bf16`): matrix products take bf16 operands and
+  /// accumulate in fp32; weights, optimizer state and every other op stay fp32
+  /// (``MatMulPrecision/bf16``). It covers the training steps, evaluation and rollouts.
+  public var bf16 = false
+
+  /// The matrix-product precision `bf16` asks for.
+  public var matmulPrecision: MatMulPrecision { bf16 ? .bf16 : .fp32 }
 
   public enum ScheduleKind: String, Codable, Sendable, CaseIterable {
     case constant, linear, cosine
@@ -55,6 +63,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     case saveEvery = "save_steps"
     case evalEvery = "eval_steps"
     case groupByLength = "group_by_length"
+    case bf16
   }
 
   public init() {}
