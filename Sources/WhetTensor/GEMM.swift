@@ -27,8 +27,8 @@ public enum GEMM {
 /// With AVX-512 BF16, both operands are packed into bf16 panels (`whet_bf16_pack`: rows of
 /// `op(A)` in panels of 12, columns of `op(B)` in panels of 32, consecutive pairs along `K`)
 /// and 12 × 32 tiles of `C` are accumulated by `vdpbf16ps`, split over the workers by row
-/// panels. Without it, the operands are rounded the same way into fp32 copies and multiplied
-/// by `sgemm`.
+/// panels (and by column panels too when there are few rows). Without it, the operands are
+/// rounded the same way into fp32 copies and multiplied by `sgemm`.
 public enum BF16GEMM {
   public static func product(
     transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
@@ -44,43 +44,58 @@ public enum BF16GEMM {
         lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
       return
     }
+    let right = BF16Matrix(b, ldb: ldb, transposed: transposeB, n: n, k: k)
+    multiply(
+      transposeA: transposeA, m: m, alpha: alpha, a: a, lda: lda, b: right, beta: beta, c: c,
+      ldc: ldc)
+  }
+
+  /// `C = alpha·op(A)·Bᵀ + beta·C` for a right operand packed once (``BF16Matrix``, `[N, K]`),
+  /// `op(A)` `[M, K]`. Needs AVX-512 BF16 (``MixedPrecision/hardwareBF16``).
+  public static func multiply(
+    transposeA: Bool = false, m: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+    b: BF16Matrix, beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
+  ) {
+    let n = b.n, k = b.k
+    if m == 0 || n == 0 { return }
     let mr = Int(WHET_BF16_MR), nr = Int(WHET_BF16_NR)
     let rowPanels = (m + mr - 1) / mr, columnPanels = (n + nr - 1) / nr
     let aWords = whet_bf16_packed_words(Int32(m), Int32(k), Int32(mr))
-    let bWords = whet_bf16_packed_words(Int32(n), Int32(k), Int32(nr))
-    // op(A)[i, c] = a[i·lda + c] (or a[c·lda + i]); op(B) is packed as its transpose
-    // [N, K]: element (j, c) = op(B)[c, j] = b[c·ldb + j] (or b[j·ldb + c]).
     let (aRow, aColumn) = transposeA ? (1, lda) : (lda, 1)
-    let (bRow, bColumn) = transposeB ? (ldb, 1) : (1, ldb)
-    let workspace = UnsafeMutablePointer<UInt32>.allocate(capacity: aWords + bWords)
-    AllocationStatistics.allocated((aWords + bWords) * 4)
+    let packedA = UnsafeMutablePointer<UInt32>.allocate(capacity: aWords)
+    AllocationStatistics.allocated(aWords * 4)
     defer {
-      workspace.deallocate()
-      AllocationStatistics.freed((aWords + bWords) * 4)
+      packedA.deallocate()
+      AllocationStatistics.freed(aWords * 4)
     }
-    let packedA = workspace, packedB = workspace + aWords
-    let minimumElements = 16_384  // per packing task
-    parallelFor(
-      columnPanels, minimumPerTask: max(1, minimumElements / max(1, k * nr)), tasksPerWorker: 1
-    ) { panels in
-      whet_bf16_pack(
-        1, b, bRow, bColumn, Int32(n), Int32(k), Int32(nr), Int32(panels.lowerBound),
-        Int32(panels.upperBound), packedB)
-    }
-    parallelFor(
-      rowPanels, minimumPerTask: max(1, minimumElements / max(1, k * mr)), tasksPerWorker: 1
-    ) { panels in
+    parallelFor(rowPanels, minimumPerTask: max(1, 16_384 / max(1, k * mr)), tasksPerWorker: 1) {
+      panels in
       whet_bf16_pack(
         1, a, aRow, aColumn, Int32(m), Int32(k), Int32(mr), Int32(panels.lowerBound),
         Int32(panels.upperBound), packedA)
     }
-    // About 64k multiply-adds per task at the least, so small products stay on one thread.
-    let perPanel = mr * n * k
-    parallelFor(rowPanels, minimumPerTask: max(1, 65_536 / max(1, perPanel)), tasksPerWorker: 2) {
-      panels in
-      whet_bf16_gemm(
-        packedA, packedB, Int32(m), Int32(n), Int32(k), Int32(panels.lowerBound),
-        Int32(panels.upperBound), alpha, beta, c, ldc)
+    // At least about 64k multiply-adds per task, so small products stay on one thread. With
+    // fewer row panels than tasks wanted, the columns are split too.
+    let wanted = 2 * Parallelism.workerCount
+    let chunks = rowPanels >= wanted ? 1 : min(columnPanels, (wanted + rowPanels - 1) / rowPanels)
+    let perTask = mr * k * (n / chunks)
+    let minimum = max(1, 65_536 / max(1, perTask))
+    let (pm, pn, pk) = (Int32(m), Int32(n), Int32(k))
+    if chunks == 1 {
+      parallelFor(rowPanels, minimumPerTask: minimum, tasksPerWorker: 2) { panels in
+        whet_bf16_gemm(
+          packedA, b.words, pm, pn, pk, Int32(panels.lowerBound), Int32(panels.upperBound), 0,
+          Int32(columnPanels), alpha, beta, c, ldc)
+      }
+      return
+    }
+    parallelFor(rowPanels * chunks, minimumPerTask: minimum, tasksPerWorker: 1) { tasks in
+      for t in tasks {
+        let panel = Int32(t / chunks), chunk = t % chunks
+        whet_bf16_gemm(
+          packedA, b.words, pm, pn, pk, panel, panel + 1, Int32(columnPanels * chunk / chunks),
+          Int32(columnPanels * (chunk + 1) / chunks), alpha, beta, c, ldc)
+      }
     }
   }
 
@@ -102,5 +117,57 @@ public enum BF16GEMM {
         transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
         a: copy, lda: lda, b: copy + aCount, ldb: ldb, beta: beta, c: c, ldc: ldc)
     }
+  }
+}
+
+/// The right operand of bf16 products, packed once: `[N, K]` in bf16 panels of 32 rows
+/// (`whet_bf16_pack`), for `x·Wᵀ` with `W` `[N, K]`. Decoding packs each weight once per
+/// `generate` call and reuses it at every step. Needs AVX-512 BF16.
+public final class BF16Matrix: @unchecked Sendable {
+  public let n: Int, k: Int
+  let words: UnsafeMutablePointer<UInt32>
+  let count: Int
+
+  /// `weight` `[N, K]` (a linear layer's `[out, in]`).
+  public convenience init(weight: Tensor) {
+    precondition(weight.rank == 2, "BF16Matrix: weight must be [N, K], got \(weight.shape)")
+    let (n, k) = (weight.shape[0], weight.shape[1])
+    self.init(rows: n, k: k) { panels, out in
+      weight.withUnsafeBufferPointer { pw in
+        whet_bf16_pack(
+          1, pw.baseAddress!, k, 1, Int32(n), Int32(k), Int32(WHET_BF16_NR),
+          Int32(panels.lowerBound),
+          Int32(panels.upperBound), out)
+      }
+    }
+  }
+
+  /// `op(B)`ᵀ for `op(B)` `[K, N]` stored at `b` with leading dimension `ldb`.
+  convenience init(_ b: UnsafePointer<Float>, ldb: Int, transposed: Bool, n: Int, k: Int) {
+    // Element (j, c) of the packed [N, K] is op(B)[c, j] = b[c·ldb + j] (or b[j·ldb + c]).
+    let (row, column) = transposed ? (ldb, 1) : (1, ldb)
+    self.init(rows: n, k: k) { panels, out in
+      whet_bf16_pack(
+        1, b, row, column, Int32(n), Int32(k), Int32(WHET_BF16_NR), Int32(panels.lowerBound),
+        Int32(panels.upperBound), out)
+    }
+  }
+
+  private init(rows n: Int, k: Int, pack: (Range<Int>, UnsafeMutablePointer<UInt32>) -> Void) {
+    self.n = n
+    self.k = k
+    count = whet_bf16_packed_words(Int32(n), Int32(k), Int32(WHET_BF16_NR))
+    words = .allocate(capacity: max(count, 1))
+    AllocationStatistics.allocated(count * 4)
+    let panels = (n + Int(WHET_BF16_NR) - 1) / Int(WHET_BF16_NR)
+    let out = words
+    parallelFor(
+      panels, minimumPerTask: max(1, 16_384 / max(1, k * Int(WHET_BF16_NR))), tasksPerWorker: 1
+    ) { range in pack(range, out) }
+  }
+
+  deinit {
+    words.deallocate()
+    AllocationStatistics.freed(count * 4)
   }
 }

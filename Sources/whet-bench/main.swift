@@ -242,7 +242,7 @@ if selected("logprobs.chunked") {
 let modelFigures = [
   "model.forward", "model.forward_backward", "model.forward.bf16", "model.forward_backward.bf16",
   "generate.batch1", "generate.batch8",
-  "generate.batch32",
+  "generate.batch32", "generate.batch32.bf16",
 ]
 if modelFigures.contains(where: selected) {
   do {
@@ -305,17 +305,24 @@ if modelFigures.contains(where: selected) {
     ]
     let packed = try PackedWeights.fromGGUF(file, model: model)
     let generator = Generator(model: model, packed: packed, stopTokens: []) { _ in "" }
-    for batch in [1, 8, 32] where selected("generate.batch\(batch)") {
+    let generation: [(batch: Int, precision: MatMulPrecision)] = [
+      (1, .fp32), (8, .fp32), (32, .fp32), (32, .bf16),
+    ]
+    for (batch, precision) in generation {
+      let name = "generate.batch\(batch)" + (precision == .bf16 ? ".bf16" : "")
+      guard selected(name) else { continue }
       let prompts = (0..<batch).map { i in Array(prompt.prefix(prompt.count - i % 5)) }
       let newTokens = 64
-      let s = bestSeconds(max(1, repeats / 5)) {
-        _ = try? generator.generate(prompts: prompts, parameters: .greedy(maxTokens: newTokens))
+      let s = MixedPrecision.with(precision) {
+        bestSeconds(max(1, repeats / 5)) {
+          _ = try? generator.generate(prompts: prompts, parameters: .greedy(maxTokens: newTokens))
+        }
       }
       emit(
-        "generate.batch\(batch)", Double(batch * newTokens) / s, unit: "tokens/s",
+        name, Double(batch * newTokens) / s, unit: "tokens/s",
         config: [
           "batch": batch, "prompt_tokens": prompt.count, "new_tokens": newTokens,
-          "sampling": "greedy", "includes": "prefill",
+          "sampling": "greedy", "includes": "prefill", "precision": precision.rawValue,
         ])
     }
   } catch {

@@ -61,4 +61,32 @@ import WhetTensor
     #expect(cosine > 0.995)
     #expect(relative < 0.1)
   }
+
+  /// Decoding with the weights packed once for bf16 (``BF16Weights``, what ``Generator`` uses
+  /// for 16 rows and more under bf16): 16 copies of each reference prompt prefilled together,
+  /// then one step; each row's next-token logits against transformers' fp32 top 5.
+  @Test func bf16PackedDecodingStaysNearTransformers() throws {
+    try #require(MixedPrecision.hardwareBF16, "this CPU has no AVX-512 BF16")
+    let model = try #require(SmolLM2.decoder, "\(SmolLM2.missing)")
+    var engine = DecoderInference(model: model)
+    engine.bf16 = BF16Weights(model)
+    for prompt in SmolLM2.reference {
+      let rows = 16
+      var cache = KVCache(
+        config: model.config, batch: rows, capacity: prompt.inputIDs.count,
+        keyStart: [Int](repeating: 0, count: rows))
+      let tokens = (0..<rows).flatMap { _ in prompt.inputIDs }
+      let logits = engine.logits(hidden: engine.forward(tokens: tokens, cache: &cache))
+      let v = logits.lastDimension
+      let scalars = logits.scalars
+      for row in [0, rows - 1] {
+        let values = Array(scalars[(row * v)..<((row + 1) * v)])
+        let top = values.indices.max { values[$0] < values[$1] }
+        #expect(top == prompt.top[0].id)
+        for (id, logit) in prompt.top {
+          #expect(abs(values[id] - logit) <= Self.logitTolerance, "id \(id)")
+        }
+      }
+    }
+  }
 }

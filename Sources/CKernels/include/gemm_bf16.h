@@ -42,13 +42,14 @@ void whet_bf16_pack(
   int panel_begin, int panel_end, uint32_t *dst);
 
 /// c[i·ldc + j] = alpha·Σ_c a[i, c]·b[j, c] + beta·c[i·ldc + j] for rows i in the A panels
-/// [panel_begin, panel_end) (WHET_BF16_MR rows each, the last one clipped at m) and every
-/// column j < n. `a` is packed with width WHET_BF16_MR and `b` with width WHET_BF16_NR, both
-/// over the same k. With beta == 0, c is only written (its old contents may be NaN).
+/// [panel_begin, panel_end) (WHET_BF16_MR rows each, the last one clipped at m) and columns j
+/// in the B panels [column_panel_begin, column_panel_end) (WHET_BF16_NR columns each, clipped
+/// at n). `a` is packed with width WHET_BF16_MR and `b` with width WHET_BF16_NR, both over the
+/// same k. With beta == 0, c is only written (its old contents may be NaN).
 /// Only when `whet_bf16_supported()`.
 void whet_bf16_gemm(
-  const uint32_t *a, const uint32_t *b, int m, int n, int k,
-  int panel_begin, int panel_end, float alpha, float beta, float *c, long ldc);
+  const uint32_t *a, const uint32_t *b, int m, int n, int k, int panel_begin, int panel_end,
+  int column_panel_begin, int column_panel_end, float alpha, float beta, float *c, long ldc);
 
 #ifdef __cplusplus
 }

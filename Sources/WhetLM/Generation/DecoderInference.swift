@@ -16,6 +16,11 @@ public struct DecoderInference {
   /// 37-token prefill: 80–86 against 72–84 tok/s) and `generate.batch32` (262–308 against
   /// 261–276) in four paired runs.
   public var packedRowLimit = 40
+  /// bf16-packed weights (``BF16Weights``), used for products of at least `bf16RowMinimum`
+  /// rows; ``Generator`` sets them per call under ``MatMulPrecision/bf16`` on CPUs with
+  /// AVX-512 BF16. Below that, decoding reads fewer bytes through the quantized weights.
+  public var bf16: BF16Weights?
+  public var bf16RowMinimum = 16
 
   public init(model: TransformerDecoder, packed: PackedWeights = PackedWeights()) {
     self.model = model
@@ -83,6 +88,9 @@ public struct DecoderInference {
 
   /// Next-token logits `[B, V]` from final hidden states `[B, C]`.
   public func logits(hidden: Tensor) -> Tensor {
+    if hidden.rowCount >= bf16RowMinimum, let w = bf16?.output {
+      return BF16Weights.multiply(hidden, w)
+    }
     if hidden.rowCount <= packedRowLimit, let m = packed.output { return m.multiply(hidden) }
     return Tensor.matmul(hidden, model.outputWeight.value, transposeB: true)
   }
@@ -100,7 +108,15 @@ public struct DecoderInference {
     ).output.reshaped([n, width])
   }
 
+  /// The bf16-packed weights starting with `first`, when they are there and `rows` is enough.
+  func bf16Matrix(_ first: Linear, rows: Int) -> BF16Matrix? {
+    rows >= bf16RowMinimum ? bf16?.matrix(startingWith: first) : nil
+  }
+
   func linear(_ x: Tensor, _ layer: Linear) -> Tensor {
+    if let w = bf16Matrix(layer, rows: x.rowCount) {
+      return finish(BF16Weights.multiply(x, w), layer, input: x)
+    }
     let y =
       x.rowCount <= packedRowLimit
       ? (packed.matrix(for: layer)?.multiply(x))
@@ -112,10 +128,14 @@ public struct DecoderInference {
   /// The outputs of `group` (layers reading the same `x`), through their stacked packed matrix
   /// when there is one (one product instead of one per layer), else one by one.
   func linear(_ x: Tensor, _ group: [Linear]) -> [Tensor] {
-    guard x.rowCount <= packedRowLimit, let whole = packed.stacked(group) else {
+    let y: Tensor
+    if let w = bf16Matrix(group[0], rows: x.rowCount) {
+      y = BF16Weights.multiply(x, w)
+    } else if x.rowCount <= packedRowLimit, let whole = packed.stacked(group) {
+      y = whole.multiply(x)
+    } else {
       return group.map { linear(x, $0) }
     }
-    let y = whole.multiply(x)
     var column = 0
     return group.map { layer in
       defer { column += layer.outputSize }
@@ -135,6 +155,9 @@ public struct DecoderInference {
   /// buffer so the fused SwiGLU kernel reads them without a concatenation.
   func gatedActivation(_ x: Tensor, _ mlp: GatedMLP) -> Tensor {
     let n = x.rowCount, c = x.lastDimension, f = mlp.gateProj.outputSize
+    if let w = bf16Matrix(mlp.gateProj, rows: n) {
+      return adapted(BF16Weights.multiply(x, w), x, mlp)
+    }
     if n <= packedRowLimit, let gateUp = packed.stacked([mlp.gateProj, mlp.upProj]) {
       // Small batch: one packed product writes gate and up side by side.
       return adapted(gateUp.multiply(x), x, mlp)

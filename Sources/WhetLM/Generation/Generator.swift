@@ -73,7 +73,7 @@ public enum GenerationError: Error, CustomStringConvertible, Equatable {
 /// at its first real token, padding is masked out of attention). Every row keeps its own
 /// generator, stop state and token count; finished rows leave the batch so they cost nothing.
 public struct Generator {
-  public let engine: DecoderInference
+  public var engine: DecoderInference
   public let stopTokens: Set<Int>
   /// Token ids → text, for stop strings and the returned text.
   public let detokenize: ([Int]) -> String
@@ -123,6 +123,16 @@ public struct Generator {
     }
     guard !prompts.isEmpty else { return }
     let slots = max(1, rowsPerBatch)
+    // bf16 products: the weights packed once for this call, when enough rows decode at once.
+    if engine.bf16 == nil, MixedPrecision.matmul == .bf16, MixedPrecision.hardwareBF16,
+      min(slots, prompts.count) >= engine.bf16RowMinimum
+    {
+      var packed = self
+      packed.engine.bf16 = BF16Weights(engine.model)
+      return try packed.generate(
+        prompts: prompts, parameters: p, rowsPerBatch: rowsPerBatch, onToken: onToken,
+        didFinish: didFinish)
+    }
     // Waiting prompts join once this many rows are free (or none is left decoding): each
     // join is one prefill and one copy of the cache, so joining one row at a time costs more
     // than the idle rows it fills.
@@ -222,6 +232,9 @@ public struct Generator {
         cache = nil
         continue
       }
+      // `current` must hold the only reference to the cache's tensors: otherwise every
+      // layer's store copies that layer's whole keys and values (copy on write).
+      cache = nil
       if keptRows.count < picks.count {
         current.keepRows(keptRows)
       }
