@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WhetLM
+import WhetTensor
 
 /// `whet chat`: a multi-turn conversation on the terminal.
 struct Chat: ParsableCommand {
@@ -13,6 +14,10 @@ struct Chat: ParsableCommand {
   @OptionGroup var sampling: SamplingOptions
 
   func run() throws {
+    try MixedPrecision.with(sampling.precision) { try runInPrecision() }
+  }
+
+  func runInPrecision() throws {
     let lm = try LanguageModel.load(model ?? LanguageModel.defaultPath)
     let generator = lm.generator()
     var history: [ChatMessage] = system.map { [ChatMessage(role: "system", content: $0)] } ?? []

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WhetLM
+import WhetTensor
 
 /// Sampling flags shared by `generate` and `chat`.
 struct SamplingOptions: ParsableArguments {
@@ -14,6 +15,14 @@ struct SamplingOptions: ParsableArguments {
   @Option(help: "Repetition penalty (1: off).") var repetitionPenalty: Float = 1
   @Option(help: "Random seed; the same seed gives the same output.") var seed: UInt64 = 0
   @Option(help: "Stop when the text contains this string (repeatable).") var stop: [String] = []
+  @Flag(
+    help:
+      "Matrix products in bf16 with fp32 accumulation (vdpbf16ps on CPUs with AVX-512 BF16); faster batched sampling, slightly different numbers."
+  )
+  var bf16 = false
+
+  /// The precision `--bf16` asks for.
+  var precision: MatMulPrecision { bf16 ? .bf16 : .fp32 }
 
   func validate() throws {
     guard maxTokens > 0 else { throw ValidationError("--max-tokens must be positive") }
@@ -52,6 +61,10 @@ struct Generate: ParsableCommand {
   }
 
   func run() throws {
+    try MixedPrecision.with(sampling.precision) { try runInPrecision() }
+  }
+
+  func runInPrecision() throws {
     let model = try options.load()
     let ids = try model.encode(text, chat: options.chat)
     let generator = model.generator()

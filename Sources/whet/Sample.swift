@@ -4,6 +4,7 @@ import WhetData
 import WhetEval
 import WhetLM
 import WhetRewards
+import WhetTensor
 
 /// `whet sample`: N completions per prompt of a JSONL file, as JSONL.
 struct Sample: ParsableCommand {
@@ -22,6 +23,10 @@ struct Sample: ParsableCommand {
   @OptionGroup var sampling: SamplingOptions
 
   func run() throws {
+    try MixedPrecision.with(sampling.precision) { try runInPrecision() }
+  }
+
+  func runInPrecision() throws {
     guard n > 0, batchSize > 0 else {
       throw ValidationError("--n and --batch-size must be positive")
     }

@@ -223,6 +223,24 @@ import WhetLM
     return url
   }
 
+  /// `whet sample --bf16` with 16 greedy rows of one prompt: every row decodes through the
+  /// bf16-packed weights (16 rows and more) and answers as transformers' fp32 reference does.
+  @Test func bf16SamplingAnswersTheReference() throws {
+    let tasks = try write(#"{"prompt": "What is the capital of France?"}"# + "\n", "france.jsonl")
+    let sample = try CLITests.whet([
+      "sample", "--data", tasks.path, "--n", "16", "--max-tokens", "16", "--temperature", "0",
+      "--bf16",
+    ])
+    #expect(sample.status == 0, "\(sample.stderr)")
+    let rows = sample.stdout.split(separator: "\n").compactMap {
+      try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+    }
+    #expect(rows.count == 16)
+    let completions = Set(rows.compactMap { $0["completion"] as? String })
+    #expect(completions.count == 1, "greedy rows differ: \(completions)")
+    #expect(completions.first?.contains("Paris") == true, "\(completions)")
+  }
+
   @Test func tasksSampleScoreSelectEval() throws {
     let tasks = try CLITests.whet(["tasks", "--suite", "arithmetic", "--n", "2", "--seed", "3"])
     #expect(tasks.status == 0, "\(tasks.stderr)")
