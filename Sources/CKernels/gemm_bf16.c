@@ -58,17 +58,6 @@ long whet_bf16_packed_words(int rows, int k, int width) {
 #ifdef WHET_X86
 #define WHET_BF16_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
 
-/// `count` words of one row (k contiguous floats): word q = bf16(row[2q]) | bf16(row[2q+1]) << 16.
-WHET_BF16_TARGET static void whet_bf16_row_words(const float *row, long k, uint32_t *words) {
-  long q = 0;
-  for (; 2 * q + 32 <= k; q += 16) {
-    __m512bh v = _mm512_cvtne2ps_pbh(_mm512_loadu_ps(row + 2 * q + 16), _mm512_loadu_ps(row + 2 * q));
-    _mm512_storeu_si512(words + q, (__m512i)v);
-  }
-  for (; 2 * q + 1 < k; q++) words[q] = whet_bf16_bits(row[2 * q]) | whet_bf16_bits(row[2 * q + 1]) << 16;
-  if (k & 1) words[q] = whet_bf16_bits(row[k - 1]);
-}
-
 /// 16 words from two contiguous runs of 16 floats: word i = bf16(even[i]) | bf16(odd[i]) << 16.
 WHET_BF16_TARGET static inline __m512i whet_bf16_interleave(const float *even, const float *odd, __mmask16 mask) {
   __m256i lo = (__m256i)_mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(mask, even));
@@ -101,50 +90,55 @@ WHET_BF16_TARGET static inline void whet_transpose16(__m512i r[16]) {
   }
 }
 
-/// One panel of `count` rows on AVX-512 BF16, for unit column or unit row stride.
-WHET_BF16_TARGET static void whet_bf16_pack_panel_avx512(
-  const float *src, long row_stride, long col_stride, int count, int k, int width, uint32_t *panel) {
+/// One panel of `count` rows on AVX-512 BF16 with unit column stride: up to 16 rows × 16 pairs
+/// at a time, converted by `vcvtne2ps2bf16` and transposed in registers.
+WHET_BF16_TARGET static void whet_bf16_pack_rows_avx512(
+  const float *src, long row_stride, int count, int k, int width, uint32_t *panel) {
   long pairs = (k + 1) / 2;
-  if (col_stride == 1) {
-    int i = 0;
-    for (; i + 16 <= count; i += 16) {  // 16 rows × 16 pairs at a time, transposed in registers
-      long q = 0;
-      for (; 2 * q + 32 <= k; q += 16) {
-        __m512i r[16];
-        for (int t = 0; t < 16; t++) {
-          const float *row = src + (long)(i + t) * row_stride + 2 * q;
-          r[t] = (__m512i)_mm512_cvtne2ps_pbh(_mm512_loadu_ps(row + 16), _mm512_loadu_ps(row));
-        }
-        whet_transpose16(r);
-        for (int t = 0; t < 16; t++) _mm512_storeu_si512(panel + (q + t) * width + i, r[t]);
+  for (int i = 0; i < count; i += 16) {
+    int n = count - i < 16 ? count - i : 16;
+    __mmask16 mask = (__mmask16)((1u << n) - 1);
+    long q = 0;
+    for (; 2 * q + 32 <= k; q += 16) {
+      __m512i r[16];
+      for (int t = 0; t < 16; t++) {
+        const float *row = src + (long)(i + t) * row_stride + 2 * q;
+        r[t] = t < n ? (__m512i)_mm512_cvtne2ps_pbh(_mm512_loadu_ps(row + 16), _mm512_loadu_ps(row))
+                     : _mm512_setzero_si512();
       }
-      for (; q < pairs; q++) {
-        for (int t = 0; t < 16; t++) {
-          const float *row = src + (long)(i + t) * row_stride;
-          uint32_t high = 2 * q + 1 < k ? whet_bf16_bits(row[2 * q + 1]) : 0;
-          panel[q * width + i + t] = whet_bf16_bits(row[2 * q]) | high << 16;
-        }
+      whet_transpose16(r);
+      for (int t = 0; t < 16; t++) _mm512_mask_storeu_epi32(panel + (q + t) * width + i, mask, r[t]);
+    }
+    for (; q < pairs; q++) {  // the last pairs, fewer than 16
+      for (int t = 0; t < n; t++) {
+        const float *row = src + (long)(i + t) * row_stride;
+        uint32_t high = 2 * q + 1 < k ? whet_bf16_bits(row[2 * q + 1]) : 0;
+        panel[q * width + i + t] = whet_bf16_bits(row[2 * q]) | high << 16;
       }
     }
-    uint32_t words[512];
-    for (long q0 = 0; q0 < pairs; q0 += 512) {  // the remaining rows, 512 pairs at a time
-      long span = pairs - q0 < 512 ? pairs - q0 : 512;
-      long floats = k - 2 * q0 < 1024 ? k - 2 * q0 : 1024;
-      for (int t = i; t < count; t++) {
-        whet_bf16_row_words(src + (long)t * row_stride + 2 * q0, floats, words);
-        for (long q = 0; q < span; q++) panel[(q0 + q) * width + t] = words[q];
-      }
-    }
-    return;
   }
+}
+
+/// Panels [panel_begin, panel_end) on AVX-512 BF16 with unit row stride: pair by pair across
+/// all of them, so each source row is read once, contiguously.
+WHET_BF16_TARGET static void whet_bf16_pack_columns_avx512(
+  const float *src, long col_stride, int rows, int k, int width, int panel_begin, int panel_end,
+  uint32_t *dst) {
+  long pairs = (k + 1) / 2;
   for (long q = 0; q < pairs; q++) {
     const float *even = src + 2 * q * col_stride;
     const float *odd = 2 * q + 1 < k ? even + col_stride : 0;
-    for (int i = 0; i < count; i += 16) {
-      int left = count - i < 16 ? count - i : 16;
-      __mmask16 mask = (__mmask16)((1u << left) - 1);
-      _mm512_mask_storeu_epi32(
-        panel + q * width + i, mask, whet_bf16_interleave(even + i, odd ? odd + i : 0, mask));
+    for (int p = panel_begin; p < panel_end; p++) {
+      int first = p * width;
+      int count = rows - first < width ? rows - first : width;
+      uint32_t *out = dst + (long)p * pairs * width + q * width;
+      for (int i = 0; i < count; i += 16) {
+        int left = count - i < 16 ? count - i : 16;
+        __mmask16 mask = (__mmask16)((1u << left) - 1);
+        _mm512_mask_storeu_epi32(
+          out + i, mask,
+          whet_bf16_interleave(even + first + i, odd ? odd + first + i : 0, mask));
+      }
     }
   }
 }
@@ -154,16 +148,25 @@ void whet_bf16_pack(
   int use_bf16_instructions, const float *src, long row_stride, long col_stride, int rows, int k,
   int width, int panel_begin, int panel_end, uint32_t *dst) {
   long pairs = (k + 1) / 2, whole = k / 2;
+#ifdef WHET_X86
+  int columns = use_bf16_instructions && row_stride == 1 && col_stride != 1;
+  if (columns) {
+    whet_bf16_pack_columns_avx512(src, col_stride, rows, k, width, panel_begin, panel_end, dst);
+  }
+#else
+  int columns = 0;
+#endif
   for (int p = panel_begin; p < panel_end; p++) {
     uint32_t *panel = dst + (long)p * pairs * width;
     int first = p * width;
     int count = rows - first < width ? rows - first : width;
+    if (columns) {
+      // packed above
 #ifdef WHET_X86
-    if (use_bf16_instructions && (col_stride == 1 || row_stride == 1)) {
-      whet_bf16_pack_panel_avx512(src + (long)first * row_stride, row_stride, col_stride, count, k, width, panel);
-    } else
+    } else if (use_bf16_instructions && col_stride == 1) {
+      whet_bf16_pack_rows_avx512(src + (long)first * row_stride, row_stride, count, k, width, panel);
 #endif
-    if (col_stride == 1) {  // each row's pairs are adjacent in memory
+    } else if (col_stride == 1) {  // each row's pairs are adjacent in memory
       for (int i = 0; i < count; i++) {
         const float *row = src + (long)(first + i) * row_stride;
         for (long q = 0; q < whole; q++) {
