@@ -241,14 +241,14 @@ void whet_bf16_gemm(
   const uint32_t *a, const uint32_t *b, int m, int n, int k, int panel_begin, int panel_end,
   int column_panel_begin, int column_panel_end, float alpha, float beta, float *c, long ldc) {
   long pairs = (k + 1) / 2;
-  int columnPanels = column_panel_end;
+  int columnEnd = column_panel_end;
   // Column panels per block: about 256 KB of packed right operand, reused from L2 by every
   // row panel of this call while each row panel stays in L1 across the block.
   long panelBytes = pairs * WHET_BF16_NR * 4;
   int block = (int)(262144 / (panelBytes > 0 ? panelBytes : 1));
   if (block < 1) block = 1;
-  for (int jb = column_panel_begin; jb < columnPanels; jb += block) {
-    int je = jb + block < columnPanels ? jb + block : columnPanels;
+  for (int jb = column_panel_begin; jb < columnEnd; jb += block) {
+    int je = jb + block < columnEnd ? jb + block : columnEnd;
     for (int p = panel_begin; p < panel_end; p++) {
       int rows = m - p * WHET_BF16_MR < WHET_BF16_MR ? m - p * WHET_BF16_MR : WHET_BF16_MR;
       const uint32_t *ap = a + (long)p * pairs * WHET_BF16_MR;

@@ -108,6 +108,44 @@ for (m, k, n) in [(1024, 576, 1536), (1024, 1536, 576), (1024, 576, 576), (1024,
     baseline: flops / raw / 1e9)
 }
 
+// bf16 products (packing both operands included, and with the weight packed once) against
+// OpenBLAS's fp32 sgemm on the same shapes: the arithmetic-rate limit of the `.bf16` figures.
+for (m, k, n) in [(1024, 576, 1536), (1024, 1536, 576), (32, 576, 1536)] {
+  let name = "gemm.bf16.\(m)x\(k)x\(n)"
+  guard selected(name), MixedPrecision.hardwareBF16 else { continue }
+  let x = randomTensor([m, k], seed: 1), w = randomTensor([n, k], seed: 2)
+  let flops = 2.0 * Double(m * k * n)
+  var c = [Float](repeating: 0, count: m * n)
+  let packed = BF16Matrix(weight: w)
+  let (bf16, prepacked, raw) = x.withUnsafeBufferPointer { a in
+    w.withUnsafeBufferPointer { b in
+      (
+        bestSeconds {
+          BF16GEMM.product(
+            transposeA: false, transposeB: true, m: m, n: n, k: k, a: a.baseAddress!, lda: k,
+            b: b.baseAddress!, ldb: k, c: &c, ldc: n)
+        },
+        bestSeconds {
+          BF16GEMM.multiply(m: m, a: a.baseAddress!, lda: k, b: packed, c: &c, ldc: n)
+        },
+        bestSeconds {
+          cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1,
+            a.baseAddress!, Int32(k), b.baseAddress!, Int32(k), 0, &c, Int32(n))
+        }
+      )
+    }
+  }
+  emit(
+    name, flops / bf16 / 1e9, unit: "GFLOP/s",
+    config: ["m": m, "k": k, "n": n, "path": "BF16GEMM.product, both operands packed per call"],
+    baseline: flops / raw / 1e9)
+  emit(
+    name + ".prepacked", flops / prepacked / 1e9, unit: "GFLOP/s",
+    config: ["m": m, "k": k, "n": n, "path": "BF16GEMM.multiply, weight packed once"],
+    baseline: flops / raw / 1e9)
+}
+
 // The vocabulary projection in 4096-wide chunks (as the chunked log-prob op runs it),
 // against one raw GEMM that writes all [1024, 49152] logits at once.
 if selected("gemm.1024x576x49152") {

@@ -31,7 +31,7 @@ import WhetTensor
   /// fp32 one (itself checked against finite differences and transformers elsewhere): the
   /// same direction, and a relative error of the order of bf16's 2^-8 rounding.
   @Test func bf16GradientFollowsFP32() throws {
-    let model = try #require(SmolLM2.decoder, "\(SmolLM2.missing)")
+    let model = try #require(SmolLM2.privateDecoder(), "\(SmolLM2.missing)")
     let prompt = try #require(SmolLM2.reference.first)
     let tokens = Array(prompt.inputIDs.prefix(24))
     let targets = tokens.indices.map { $0 + 1 < tokens.count ? tokens[$0 + 1] : -1 }

@@ -9,6 +9,12 @@ enum SmolLM2 {
   nonisolated(unsafe) static let decoder: TransformerDecoder? = file.flatMap {
     try? GGUFModelLoader.decoder(from: $0)
   }
+  /// A decoder of its own, for a test that differentiates: while a tape tracks the shared
+  /// ``decoder``'s parameters, the forward passes other tests run on it in parallel would be
+  /// recorded on that tape too and add to its gradients.
+  static func privateDecoder() -> TransformerDecoder? {
+    file.flatMap { try? GGUFModelLoader.decoder(from: $0) }
+  }
   static let missing = "default model not found at \(Fixtures.defaultModel.path); run `make models`"
 
   struct Prompt {
