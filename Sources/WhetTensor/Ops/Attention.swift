@@ -82,19 +82,16 @@ extension Tensor {
                     if keys.isEmpty { continue }
                     let qi = pq.baseAddress! + ((bi * g.t + i) * g.h + hi) * g.d
                     let p = probsPointer.map { $0 + ((bi * g.h + hi) * g.t + i) * g.s } ?? scratch
-                    var m = -Float.infinity
-                    for j in keys {
-                      let kj = pk.baseAddress! + ((bi * g.s + j) * g.kv + kh) * g.d
-                      p[j] = dotProduct(qi, kj, g.d) * g.scale
-                      m = max(m, p[j])
-                    }
                     let first = p + keys.lowerBound
+                    let row = ((bi * g.s + keys.lowerBound) * g.kv + kh) * g.d
+                    let m = AttentionRow.scores(
+                      q: qi, keys: pk.baseAddress! + row, stride: g.kv * g.d, count: keys.count,
+                      d: g.d, scale: g.scale, into: first)
                     let total = expSum(first, shift: m, into: first, count: keys.count)
-                    let oi = po.baseAddress! + ((bi * g.t + i) * g.h + hi) * g.d
-                    for j in keys {
-                      p[j] /= total
-                      axpy(p[j], pv.baseAddress! + ((bi * g.s + j) * g.kv + kh) * g.d, oi, g.d)
-                    }
+                    for j in 0..<keys.count { first[j] /= total }
+                    AttentionRow.accumulate(
+                      first, values: pv.baseAddress! + row, stride: g.kv * g.d, count: keys.count,
+                      d: g.d, into: po.baseAddress! + ((bi * g.t + i) * g.h + hi) * g.d)
                   }
                 }
               }
