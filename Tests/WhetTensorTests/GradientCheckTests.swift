@@ -115,6 +115,16 @@ import WhetTensor
     }
   }
 
+  /// Head size 64 takes the register-resident row loops (`AttentionRow`).
+  @Test func attentionWithHeadSize64() {
+    let q = randomTensor([1, 3, 128], seed: 45)
+    let k = randomTensor([1, 3, 64], seed: 46)
+    let v = randomTensor([1, 3, 64], seed: 47)
+    expectGradients([q, k, v]) {
+      attention(q: $0[0], k: $0[1], v: $0[2], heads: 2, kvHeads: 1, mask: AttentionMask())
+    }
+  }
+
   @Test func slidingWindowAttentionWithItsOwnScale() {
     let q = randomTensor([2, 5, 12], seed: 41)
     let k = randomTensor([2, 5, 6], seed: 42)

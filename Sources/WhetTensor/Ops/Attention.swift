@@ -138,19 +138,22 @@ public func attention(
               let keys = mask.range(batch: bi, query: i, keys: g.s)
               if keys.isEmpty { continue }
               let rowOffset = ((bi * g.t + i) * g.h + hi) * g.d
-              let p = pp + ((bi * g.h + hi) * g.t + i) * g.s
+              let p = pp + ((bi * g.h + hi) * g.t + i) * g.s + keys.lowerBound
+              let row = ((bi * g.s + keys.lowerBound) * g.kv + kh) * g.d
+              let (stride, n) = (g.kv * g.d, keys.count)
+              // dP_j = dO·v_j, then dS_j in place.
+              _ = AttentionRow.scores(
+                q: pdo + rowOffset, keys: pv + row, stride: stride, count: n, d: g.d, scale: 1,
+                into: dP)
               var weighted: Float = 0
-              for j in keys {
-                dP[j] = dotProduct(pdo + rowOffset, pv + ((bi * g.s + j) * g.kv + kh) * g.d, g.d)
-                weighted += p[j] * dP[j]
-              }
-              for j in keys {
-                let kvOffset = ((bi * g.s + j) * g.kv + kh) * g.d
-                let ds = p[j] * (dP[j] - weighted) * g.scale
-                axpy(ds, pk + kvOffset, pdq + rowOffset, g.d)
-                axpy(ds, pq + rowOffset, pdk + kvOffset, g.d)
-                axpy(p[j], pdo + rowOffset, pdv + kvOffset, g.d)
-              }
+              for j in 0..<n { weighted += p[j] * dP[j] }
+              for j in 0..<n { dP[j] = p[j] * (dP[j] - weighted) * g.scale }
+              AttentionRow.accumulate(
+                dP, values: pk + row, stride: stride, count: n, d: g.d, into: pdq + rowOffset)
+              AttentionRow.update(
+                dP, x: pq + rowOffset, rows: pdk + row, stride: stride, count: n, d: g.d)
+              AttentionRow.update(
+                p, x: pdo + rowOffset, rows: pdv + row, stride: stride, count: n, d: g.d)
             }
           }
         }
