@@ -14,7 +14,7 @@ import WhetTensor
 // Usage: swift run -c release whet-bench [--filter REGEX] [--repeats N]
 
 var filter: String? = nil
-var modelPath = "models/SmolLM2-135M-Instruct.Q4_1.gguf"
+var modelPath = LanguageModel.defaultPath  // as `whet` finds it, from any directory
 var repeats = 10
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let a = arguments.next() {
