@@ -21,19 +21,9 @@
       }
       return m
     }
-    let rq = UnsafeRawPointer(q)
-    let q0 = rq.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)
-    let q1 = rq.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
-    let q2 = rq.loadUnaligned(fromByteOffset: 128, as: SIMD16<Float>.self)
-    let q3 = rq.loadUnaligned(fromByteOffset: 192, as: SIMD16<Float>.self)
+    let query = Head64(q)
     for j in 0..<count {
-      let rk = UnsafeRawPointer(keys + j * stride)
-      // dotProduct's order: lanes 0–15 and 32–47 in one accumulator, 16–31 and 48–63 in the other.
-      var acc0 = q0 * rk.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)
-      var acc1 = q1 * rk.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
-      acc0.addProduct(q2, rk.loadUnaligned(fromByteOffset: 128, as: SIMD16<Float>.self))
-      acc1.addProduct(q3, rk.loadUnaligned(fromByteOffset: 192, as: SIMD16<Float>.self))
-      p[j] = (acc0 + acc1).sum() * scale
+      p[j] = query.dot(Head64(keys + j * stride)) * scale
       m = max(m, p[j])
     }
     return m
@@ -48,23 +38,9 @@
       for j in 0..<count { axpy(p[j], values + j * stride, out, d) }
       return
     }
-    let ro = UnsafeMutableRawPointer(out)
-    var o0 = ro.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)
-    var o1 = ro.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
-    var o2 = ro.loadUnaligned(fromByteOffset: 128, as: SIMD16<Float>.self)
-    var o3 = ro.loadUnaligned(fromByteOffset: 192, as: SIMD16<Float>.self)
-    for j in 0..<count {
-      let rv = UnsafeRawPointer(values + j * stride)
-      let w = SIMD16<Float>(repeating: p[j])
-      o0.addProduct(w, rv.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self))
-      o1.addProduct(w, rv.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self))
-      o2.addProduct(w, rv.loadUnaligned(fromByteOffset: 128, as: SIMD16<Float>.self))
-      o3.addProduct(w, rv.loadUnaligned(fromByteOffset: 192, as: SIMD16<Float>.self))
-    }
-    ro.storeBytes(of: o0, toByteOffset: 0, as: SIMD16<Float>.self)
-    ro.storeBytes(of: o1, toByteOffset: 64, as: SIMD16<Float>.self)
-    ro.storeBytes(of: o2, toByteOffset: 128, as: SIMD16<Float>.self)
-    ro.storeBytes(of: o3, toByteOffset: 192, as: SIMD16<Float>.self)
+    var sum = Head64(out)
+    for j in 0..<count { sum.addProduct(p[j], Head64(values + j * stride)) }
+    sum.store(to: out)
   }
 
   /// `rows_j += w[j]·x` for `j` in `0..<count`, `rows_j = rows + j·stride` `[D]`, `x` `[D]`.
@@ -76,26 +52,54 @@
       for j in 0..<count { axpy(w[j], x, rows + j * stride, d) }
       return
     }
-    let rx = UnsafeRawPointer(x)
-    let x0 = rx.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)
-    let x1 = rx.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
-    let x2 = rx.loadUnaligned(fromByteOffset: 128, as: SIMD16<Float>.self)
-    let x3 = rx.loadUnaligned(fromByteOffset: 192, as: SIMD16<Float>.self)
+    let vector = Head64(x)
     for j in 0..<count {
-      let rr = UnsafeMutableRawPointer(rows + j * stride)
-      let s = SIMD16<Float>(repeating: w[j])
-      var r0 = rr.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)
-      var r1 = rr.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
-      var r2 = rr.loadUnaligned(fromByteOffset: 128, as: SIMD16<Float>.self)
-      var r3 = rr.loadUnaligned(fromByteOffset: 192, as: SIMD16<Float>.self)
-      r0.addProduct(s, x0)
-      r1.addProduct(s, x1)
-      r2.addProduct(s, x2)
-      r3.addProduct(s, x3)
-      rr.storeBytes(of: r0, toByteOffset: 0, as: SIMD16<Float>.self)
-      rr.storeBytes(of: r1, toByteOffset: 64, as: SIMD16<Float>.self)
-      rr.storeBytes(of: r2, toByteOffset: 128, as: SIMD16<Float>.self)
-      rr.storeBytes(of: r3, toByteOffset: 192, as: SIMD16<Float>.self)
+      var row = Head64(rows + j * stride)
+      row.addProduct(w[j], vector)
+      row.store(to: rows + j * stride)
     }
+  }
+}
+
+/// One 64-float head vector in four SIMD16 registers.
+@usableFromInline struct Head64 {
+  @usableFromInline var a: SIMD16<Float>, b: SIMD16<Float>, c: SIMD16<Float>, d: SIMD16<Float>
+
+  @inlinable @inline(__always) init(_ p: UnsafePointer<Float>) {
+    let r = UnsafeRawPointer(p)
+    a = r.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)
+    b = r.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
+    c = r.loadUnaligned(fromByteOffset: 128, as: SIMD16<Float>.self)
+    d = r.loadUnaligned(fromByteOffset: 192, as: SIMD16<Float>.self)
+  }
+
+  @inlinable @inline(__always) init(_ p: UnsafeMutablePointer<Float>) {
+    self.init(UnsafePointer(p))
+  }
+
+  @inlinable @inline(__always) func store(to p: UnsafeMutablePointer<Float>) {
+    let r = UnsafeMutableRawPointer(p)
+    r.storeBytes(of: a, toByteOffset: 0, as: SIMD16<Float>.self)
+    r.storeBytes(of: b, toByteOffset: 64, as: SIMD16<Float>.self)
+    r.storeBytes(of: c, toByteOffset: 128, as: SIMD16<Float>.self)
+    r.storeBytes(of: d, toByteOffset: 192, as: SIMD16<Float>.self)
+  }
+
+  /// `self += w·x`, lane by lane: the multiply-adds of one `axpy(w, x, self, 64)`.
+  @inlinable @inline(__always) mutating func addProduct(_ w: Float, _ x: Head64) {
+    let s = SIMD16<Float>(repeating: w)
+    a.addProduct(s, x.a)
+    b.addProduct(s, x.b)
+    c.addProduct(s, x.c)
+    d.addProduct(s, x.d)
+  }
+
+  /// `self·x` in `dotProduct`'s order: lanes 0–15 and 32–47 in one accumulator, 16–31 and
+  /// 48–63 in the other.
+  @inlinable @inline(__always) func dot(_ x: Head64) -> Float {
+    var even = a * x.a, odd = b * x.b
+    even.addProduct(c, x.c)
+    odd.addProduct(d, x.d)
+    return (even + odd).sum()
   }
 }
