@@ -85,16 +85,13 @@ do {
 
 // MARK: GEMM: our matmul path against a raw cblas_sgemm on the same buffers' shapes.
 
-for (m, k, n) in [(1024, 576, 1536), (1024, 1536, 576), (1024, 576, 576), (1024, 576, 192)] {
-  let name = "gemm.\(m)x\(k)x\(n)"
-  guard selected(name) else { continue }
-  let x = Variable(randomTensor([m, k], seed: 1))
-  let w = Variable(randomTensor([n, k], seed: 2))  // PyTorch layout [out, in], used as Wᵀ
-  let flops = 2.0 * Double(m * k * n)
-  let ours = bestSeconds { _ = matmul(x, w, transposeB: true) }
+/// Best seconds of one raw `cblas_sgemm` of `x` `[M, K]` by `wᵀ` (`w` `[N, K]`): the baseline
+/// of every GEMM figure.
+@MainActor func rawSGEMMSeconds(_ x: Tensor, _ w: Tensor) -> Double {
+  let (m, k, n) = (x.shape[0], x.shape[1], w.shape[0])
   var c = [Float](repeating: 0, count: m * n)
-  let raw = x.value.withUnsafeBufferPointer { a in
-    w.value.withUnsafeBufferPointer { b in
+  return x.withUnsafeBufferPointer { a in
+    w.withUnsafeBufferPointer { b in
       bestSeconds {
         cblas_sgemm(
           CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1, a.baseAddress!,
@@ -102,6 +99,16 @@ for (m, k, n) in [(1024, 576, 1536), (1024, 1536, 576), (1024, 576, 576), (1024,
       }
     }
   }
+}
+
+for (m, k, n) in [(1024, 576, 1536), (1024, 1536, 576), (1024, 576, 576), (1024, 576, 192)] {
+  let name = "gemm.\(m)x\(k)x\(n)"
+  guard selected(name) else { continue }
+  let x = Variable(randomTensor([m, k], seed: 1))
+  let w = Variable(randomTensor([n, k], seed: 2))  // PyTorch layout [out, in], used as Wᵀ
+  let flops = 2.0 * Double(m * k * n)
+  let ours = bestSeconds { _ = matmul(x, w, transposeB: true) }
+  let raw = rawSGEMMSeconds(x.value, w.value)
   emit(
     name, flops / ours / 1e9, unit: "GFLOP/s",
     config: ["m": m, "k": k, "n": n, "path": "matmul(x, W, transposeB)"],
@@ -117,7 +124,7 @@ for (m, k, n) in [(1024, 576, 1536), (1024, 1536, 576), (32, 576, 1536)] {
   let flops = 2.0 * Double(m * k * n)
   var c = [Float](repeating: 0, count: m * n)
   let packed = BF16Matrix(weight: w)
-  let (bf16, prepacked, raw) = x.withUnsafeBufferPointer { a in
+  let (bf16, prepacked) = x.withUnsafeBufferPointer { a in
     w.withUnsafeBufferPointer { b in
       (
         bestSeconds {
@@ -127,15 +134,11 @@ for (m, k, n) in [(1024, 576, 1536), (1024, 1536, 576), (32, 576, 1536)] {
         },
         bestSeconds {
           BF16GEMM.multiply(m: m, a: a.baseAddress!, lda: k, b: packed, c: &c, ldc: n)
-        },
-        bestSeconds {
-          cblas_sgemm(
-            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1,
-            a.baseAddress!, Int32(k), b.baseAddress!, Int32(k), 0, &c, Int32(n))
         }
       )
     }
   }
+  let raw = rawSGEMMSeconds(x, w)
   emit(
     name, flops / bf16 / 1e9, unit: "GFLOP/s",
     config: ["m": m, "k": k, "n": n, "path": "BF16GEMM.product, both operands packed per call"],
@@ -153,26 +156,18 @@ if selected("gemm.1024x576x49152") {
   let h = randomTensor([m, k], seed: 3), w = randomTensor([n, k], seed: 4)
   let flops = 2.0 * Double(m * k * n)
   var chunkBuffer = [Float](repeating: 0, count: m * chunk)
-  var full = [Float](repeating: 0, count: m * n)
-  let (ours, raw) = h.withUnsafeBufferPointer { a in
+  let ours = h.withUnsafeBufferPointer { a in
     w.withUnsafeBufferPointer { b in
-      (
-        bestSeconds {
-          for start in stride(from: 0, to: n, by: chunk) {
-            BLAS.gemm(
-              transposeA: false, transposeB: true, m: m, n: chunk, k: k, a: a.baseAddress!, lda: k,
-              b: b.baseAddress! + start * k, ldb: k, c: &chunkBuffer, ldc: chunk)
-          }
-        },
-        bestSeconds {
-          cblas_sgemm(
-            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1,
-            a.baseAddress!,
-            Int32(k), b.baseAddress!, Int32(k), 0, &full, Int32(n))
+      bestSeconds {
+        for start in stride(from: 0, to: n, by: chunk) {
+          BLAS.gemm(
+            transposeA: false, transposeB: true, m: m, n: chunk, k: k, a: a.baseAddress!, lda: k,
+            b: b.baseAddress! + start * k, ldb: k, c: &chunkBuffer, ldc: chunk)
         }
-      )
+      }
     }
   }
+  let raw = rawSGEMMSeconds(h, w)
   emit(
     "gemm.1024x576x49152", flops / ours / 1e9, unit: "GFLOP/s",
     config: ["m": m, "k": k, "n": n, "chunk": chunk], baseline: flops / raw / 1e9)

@@ -6,9 +6,7 @@ import WhetNN
 /// The default model, loaded once per test process (tests only read it).
 enum SmolLM2 {
   nonisolated(unsafe) static let file: GGUFFile? = try? GGUFFile(contentsOf: Fixtures.defaultModel)
-  nonisolated(unsafe) static let decoder: TransformerDecoder? = file.flatMap {
-    try? GGUFModelLoader.decoder(from: $0)
-  }
+  nonisolated(unsafe) static let decoder: TransformerDecoder? = privateDecoder()
   /// A decoder of its own, for a test that differentiates: while a tape tracks the shared
   /// ``decoder``'s parameters, the forward passes other tests run on it in parallel would be
   /// recorded on that tape too and add to its gradients.
