@@ -45,7 +45,11 @@ let package = Package(
     // on AVX-512, AVX2 and portable paths chosen at run time.
     .target(name: "CKernels", path: "Sources/CKernels"),
     .target(
-      name: "WhetLM", dependencies: ["WhetNN", "WhetTensor", "CKernels"], swiftSettings: cpuFlags),
+      name: "WhetLM",
+      dependencies: [
+        "WhetNN", "WhetTensor", "CKernels", .product(name: "Crypto", package: "swift-crypto"),
+      ],
+      swiftSettings: cpuFlags),
     // Process start-up for the code sandbox (namespaces, mounts, cgroups), in C because it
     // runs between fork and exec.
     .target(name: "CSandbox", path: "Sources/CSandbox"),

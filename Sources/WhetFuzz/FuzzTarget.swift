@@ -25,7 +25,12 @@ public struct FuzzTarget: Sendable {
     try Self.writeSeedCheckpoint(to: checkpoint)
     let template = try Self.smolLM2Template(root: root)
     return [
-      FuzzTarget(name: "gguf", seed: try fixture("\(arch)/qwen3/model.f32.gguf")) { bytes in
+      FuzzTarget(
+        name: "gguf",
+        seed: Array(
+          try Data(
+            contentsOf: GGUFRecipe.materialize(root.appendingPathComponent("\(arch)/qwen3"))))
+      ) { bytes in
         guard let file = try? GGUFFile(data: Data(bytes), path: "fuzz.gguf") else { return false }
         _ = try? Tokenizer.fromGGUF(file)
         return (try? GGUFModelLoader.decoder(from: file)) != nil
@@ -47,7 +52,10 @@ public struct FuzzTarget: Sendable {
       // SentencePiece from scores: tokenizer.ggml.model = llama.
       FuzzTarget(
         name: "gguf-sentencepiece",
-        seed: try fixture("Tests/WhetLMTests/Fixtures/tokenizers/spm/model.f32.gguf")
+        seed: Array(
+          try Data(
+            contentsOf: GGUFRecipe.materialize(
+              root.appendingPathComponent("Tests/WhetLMTests/Fixtures/tokenizers/spm"))))
       ) { bytes in
         guard let file = try? GGUFFile(data: Data(bytes), path: "fuzz.gguf"),
           let tokenizer = try? Tokenizer.fromGGUF(file)

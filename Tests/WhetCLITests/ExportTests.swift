@@ -9,7 +9,10 @@ import WhetTensor
 /// `whet export` against what transformers and llama.cpp made of the same export
 /// (`Fixtures/export/make_export_fixtures.py`): the tiny Llama GGUF with PEFT's adapter merged.
 @Suite(.serialized) struct ExportTests {
-  static let model = Fixtures.file("WhetLMTests", "architectures/llama/model.f32.gguf").path
+  /// The tiny Llama GGUF, rebuilt from its recipe (``GGUFRecipe``).
+  static func model() throws -> String {
+    try GGUFRecipe.materialize(Fixtures.file("WhetLMTests", "architectures/llama")).path
+  }
   static let adapter = Fixtures.file("WhetTrainTests", "peft/adapter").path
 
   static func expected() throws -> [String: Any] {
@@ -27,7 +30,7 @@ import WhetTensor
   static func export(_ out: URL) throws {
     for (type, only) in [("f32", false), ("f16", true), ("q8_0", true)] {
       let run = try CLITests.whet(
-        ["export", "--model", model, "--adapter", adapter, "--out", out.path, "--gguf", type]
+        ["export", "--model", try model(), "--adapter", adapter, "--out", out.path, "--gguf", type]
           + (only ? ["--gguf-only"] : []))
       #expect(run.status == 0, "\(run.stderr)")
     }

@@ -86,19 +86,17 @@ import WhetTensor
     }
   }
 
-  /// The GGUF file llama.cpp's converter made for `variant`. The four llama RoPE variants are
-  /// not committed: they are llama's file plus the metadata and tensors the converter added,
-  /// recorded from its real output in `rope_variants.json` (`record_rope_variants.py`), so
-  /// they are rebuilt here from `llama/model.f32.gguf`.
+  /// The GGUF file llama.cpp's converter made for `variant`, rebuilt from its recipe
+  /// (``GGUFRecipe``, `record_gguf_recipes.py`). The four llama RoPE variants are llama's file
+  /// plus the metadata and tensors the converter added, recorded from its real output in
+  /// `rope_variants.json` (`record_rope_variants.py`).
   static func llamaCppGGUF(_ variant: String) throws -> GGUFFile {
     let recorded = try #require(
       try Fixtures.json("WhetLMTests", "architectures/rope_variants.json") as? [String: Any])
-    let own = directory(variant).appendingPathComponent("model.f32.gguf")
     guard let changes = recorded[variant] as? [String: Any] else {
-      return try GGUFFile(contentsOf: own)
+      return try GGUFFile(contentsOf: GGUFRecipe.materialize(directory(variant)))
     }
-    let base = try GGUFFile(
-      contentsOf: directory("llama").appendingPathComponent("model.f32.gguf"))
+    let base = try GGUFFile(contentsOf: GGUFRecipe.materialize(directory("llama")))
     let metadata = try #require(changes["metadata"] as? [String: [String: Any]])
     var writer = GGUFWriter()
     for key in base.metadataKeys where metadata[key] == nil {

@@ -89,7 +89,7 @@ import Testing
 
   @Test func idsMatchSentencePiece() throws {
     let file = try GGUFFile(
-      contentsOf: Fixtures.file("WhetLMTests", "tokenizers/spm/model.f32.gguf"))
+      contentsOf: GGUFRecipe.materialize(Fixtures.file("WhetLMTests", "tokenizers/spm")))
     let tokenizer = try Tokenizer.fromGGUF(file)
     let root = try #require(
       try Fixtures.json("WhetLMTests", "tokenizers/spm/reference.json") as? [String: Any])
@@ -124,7 +124,7 @@ import Testing
 @Suite struct GGUFSentencePieceLlamaCppTests {
   @Test func idsMatchLlamaCpp() throws {
     let file = try GGUFFile(
-      contentsOf: Fixtures.file("WhetLMTests", "tokenizers/spm/model.f32.gguf"))
+      contentsOf: GGUFRecipe.materialize(Fixtures.file("WhetLMTests", "tokenizers/spm")))
     let tokenizer = try Tokenizer.fromGGUF(file, convention: .llamaCpp)
     let root = try #require(
       try Fixtures.json("WhetLMTests", "tokenizers/spm/llamacpp.json") as? [String: Any])
