@@ -193,9 +193,11 @@ public struct PythonSandbox: Sendable {
       judgeDone = ProcessControl.hasExited(judge) && readers[2].closed
     }
     // A solution whose process died tells the judge by closing its pipe; give the server's
-    // waiter a moment to report how it died before the group is killed (on a loaded machine
-    // the reap can lag the judge by well over 0.2 s; the wait ends as soon as it lands).
-    let settle = ProcessControl.now() + 2.0
+    // waiter time to report how it died before the group is killed. On a loaded machine the
+    // reap can lag the judge by seconds (a CPU-limit kill was once reported as an early exit
+    // after a fixed 2 s), so the wait lasts until the run's own deadline, at least 2 s; it
+    // ends as soon as the exit lands.
+    let settle = max(deadline, ProcessControl.now() + 2.0)
     while judgeDone, !ProcessControl.hasExited(server), ProcessControl.now() < settle,
       Self.events(in: readers[2].data).contains(where: { $0["status"]?.stringValue == "gone" })
     {
