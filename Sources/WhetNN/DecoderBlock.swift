@@ -200,6 +200,28 @@ public final class DecoderBlock: Module {
     return h + postFeedforwardNorm(mlp(preFeedforwardNorm(h)))
   }
 
+  /// The block through ``gradientCheckpoint(_:tracking:_:)``: its activations are formed
+  /// again in the backward pass instead of kept. LoRA dropout draws the same masks both times
+  /// (the adapters' generators are set back for the second pass, then restored).
+  public func checkpointed(_ x: Variable, context: DecoderContext) -> Variable {
+    let adapters = [
+      attention.qProj, attention.kProj, attention.vProj, attention.oProj, mlp.gateProj,
+      mlp.upProj, mlp.downProj,
+    ].compactMap(\.adapter)
+    let start = adapters.map(\.generator)
+    var passes = 0
+    return gradientCheckpoint(x, tracking: parameters) { [self] input in
+      passes += 1
+      let after = adapters.map(\.generator)
+      for (adapter, state) in zip(adapters, start) { adapter.generator = state }
+      let y = self(input, context: context)
+      if passes > 1 {
+        for (adapter, state) in zip(adapters, after) { adapter.generator = state }
+      }
+      return y
+    }
+  }
+
   public var namedParameters: [(name: String, variable: Variable)] {
     var all =
       prefixed("input_layernorm", inputNorm.namedParameters)

@@ -96,7 +96,9 @@ public struct TransformerConfiguration: Codable, Sendable, Equatable {
   public var embeddingScale: Float? { family == .gemma3 ? Float(hiddenSize).squareRoot() : nil }
 
   /// Whether layer `i` is a sliding-window layer.
-  public func isSliding(layer i: Int) -> Bool { i < slidingLayers.count && slidingLayers[i] }
+  public func isSliding(layer i: Int) -> Bool {
+    slidingLayers.indices.contains(i) && slidingLayers[i]
+  }
 
   /// The attention mask of layer kind `sliding` over a batch with `keyStart` padding.
   public func attentionMask(sliding: Bool, queryOffset: Int = 0, keyStart: [Int]?) -> AttentionMask

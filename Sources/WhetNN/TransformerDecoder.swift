@@ -38,14 +38,18 @@ public final class TransformerDecoder: Module {
   /// The `[V, C]` output projection.
   public var outputWeight: Variable { lmHead?.weight ?? embedTokens.weight }
 
-  /// Final hidden states `[B·T, C]` of `tokens` (`B` rows of `T`, row-major).
+  /// Final hidden states `[B·T, C]` of `tokens` (`B` rows of `T`, row-major). Under
+  /// ``GradientCheckpointing`` each block is a checkpointed segment.
   public func hiddenStates(tokens: [Int], batch: Int, keyStart: [Int]? = nil) -> Variable {
     precondition(batch > 0 && tokens.count % batch == 0, "tokens do not split into \(batch) rows")
     let context = DecoderContext(
       batch: batch, length: tokens.count / batch, config: config, keyStart: keyStart)
     var h = embedTokens(tokens)
     if let scale = config.embeddingScale { h = h * scale }
-    for layer in layers { h = layer(h, context: context) }
+    let checkpointing = GradientCheckpointing.enabled
+    for layer in layers {
+      h = checkpointing ? layer.checkpointed(h, context: context) : layer(h, context: context)
+    }
     return norm(h)
   }
 

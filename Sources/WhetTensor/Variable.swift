@@ -33,7 +33,9 @@ public final class Variable {
     _ value: Tensor, inputs: [Variable], backward: @escaping (Tensor) -> Void
   ) -> Variable {
     let out = Variable(value)
-    guard let tape = inputs.first(where: { $0.tape != nil })?.tape else { return out }
+    guard let tape = inputs.first(where: { $0.tape != nil })?.tape, tape.pauses == 0 else {
+      return out
+    }
     out.tape = tape
     tape.record {
       guard let g = out.grad else { return }
@@ -47,6 +49,9 @@ public final class Variable {
 /// The record of backward closures of one differentiation, replayed in reverse.
 public final class Tape {
   @usableFromInline var entries: [() -> Void] = []
+  /// While positive, ops record nothing and return untracked results
+  /// (``gradientCheckpoint(_:tracking:_:)`` runs its segment's first forward pass so).
+  @usableFromInline var pauses = 0
 
   @usableFromInline init() {}
 

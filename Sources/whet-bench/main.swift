@@ -239,6 +239,31 @@ if selected("block.forward") || selected("block.forward_backward") {
   }
 }
 
+// MARK: Attention alone at a long sequence: time and peak memory of forward + backward.
+
+if selected("attention.forward_backward") {
+  // One SmolLM2 layer's attention (9 heads over 3 kv heads of 64) at B=1, T=2048: the
+  // probabilities would be 9 × 2048² floats (151 MB) if they were kept for the backward pass.
+  let (b, t, h, kv, d) = (1, 2048, 9, 3, 64)
+  let q = Variable(randomTensor([b, t, h * d], seed: 31))
+  let k = Variable(randomTensor([b, t, kv * d], seed: 32))
+  let v = Variable(randomTensor([b, t, kv * d], seed: 33))
+  let before = AllocationStatistics.liveBytes
+  AllocationStatistics.resetPeak()
+  let s = bestSeconds(3) {
+    _ = valueAndGradient(
+      of: { mean(attention(q: q, k: k, v: v, heads: h, kvHeads: kv)) }, wrt: [q, k, v])
+  }
+  let config: [String: Any] = ["batch": b, "seq": t, "heads": h, "kv_heads": kv, "head_dim": d]
+  emit("attention.forward_backward", Double(b * t) / s, unit: "tokens/s", config: config)
+  emit(
+    "attention.forward_backward.peak_memory",
+    Double(AllocationStatistics.peakBytes - before) / 1e6, unit: "MB",
+    config: config.merging(["note": "inputs excluded; baseline: the [B, H, T, T] probabilities"]) {
+      a, _ in a
+    }, baseline: Double(b * h * t * t * 4) / 1e6)
+}
+
 // MARK: Chunked target log-probs: time and peak memory at B=8, T=128, V=49152.
 
 if selected("logprobs.chunked") {
@@ -274,6 +299,7 @@ if selected("logprobs.chunked") {
 
 let modelFigures = [
   "model.forward", "model.forward_backward", "model.forward.bf16", "model.forward_backward.bf16",
+  "model.forward_backward.checkpointed",
   "generate.batch1", "generate.batch8",
   "generate.batch32", "generate.batch32.bf16",
 ]
@@ -290,16 +316,18 @@ if modelFigures.contains(where: selected) {
     let targets = tokens.indices.map { $0 % t == t - 1 ? -1 : tokens[$0 + 1] }
     let config: [String: Any] = ["batch": b, "seq": t, "model": "SmolLM2-135M-Instruct"]
     let modelRepeats = max(2, repeats / 3)
-    // Each figure in fp32 and, as `.bf16`, with bf16 products and fp32 accumulation.
-    let precisions: [(suffix: String, precision: MatMulPrecision)] = [
-      ("", .fp32), (".bf16", .bf16),
+    // Each figure in fp32 and, as `.bf16`, with bf16 products and fp32 accumulation; the
+    // step also with gradient checkpointing (`.checkpointed`).
+    let precisions: [(suffix: String, precision: MatMulPrecision, checkpointing: Bool)] = [
+      ("", .fp32, false), (".bf16", .bf16, false), (".checkpointed", .fp32, true),
     ]
-    for (suffix, precision) in precisions {
+    for (suffix, precision, checkpointing) in precisions {
       let precisionConfig = config.merging([
         "precision": precision.rawValue,
         "bf16_instructions": precision == .bf16 && MixedPrecision.hardwareBF16,
+        "gradient_checkpointing": checkpointing,
       ]) { a, _ in a }
-      if selected("model.forward\(suffix)") {
+      if !checkpointing, selected("model.forward\(suffix)") {
         // Forward with the target log-probs of every position (the scoring forward), no tape.
         let s = MixedPrecision.with(precision) {
           bestSeconds(modelRepeats) {
@@ -313,10 +341,12 @@ if modelFigures.contains(where: selected) {
         AllocationStatistics.resetPeak()
         let before = AllocationStatistics.liveBytes
         let s = MixedPrecision.with(precision) {
-          bestSeconds(modelRepeats) {
-            _ = valueAndGradient(
-              of: { languageModelLoss(model, tokens: tokens, targets: targets, batch: b) },
-              wrt: params)
+          GradientCheckpointing.with(checkpointing) {
+            bestSeconds(modelRepeats) {
+              _ = valueAndGradient(
+                of: { languageModelLoss(model, tokens: tokens, targets: targets, batch: b) },
+                wrt: params)
+            }
           }
         }
         emit(

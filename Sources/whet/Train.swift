@@ -53,6 +53,11 @@ struct Train: ParsableCommand {
         "bf16 mixed precision: matrix products in bf16 with fp32 accumulation (vdpbf16ps on CPUs with AVX-512 BF16); weights stay fp32."
     )
     var bf16 = false
+    @Flag(
+      help:
+        "Recompute each decoder block's activations in the backward pass instead of keeping them: less memory, one more forward pass per step."
+    )
+    var gradientCheckpointing = false
     @Flag(help: "Fine-tune every weight instead of LoRA adapters.") var full = false
     @Flag(help: "Leave out and count malformed or unusable rows instead of stopping at the first.")
     var skipBadRows = false
@@ -83,6 +88,7 @@ struct Train: ParsableCommand {
       c.evalEvery = evalSteps
       c.groupByLength = groupByLength
       c.bf16 = bf16
+      c.gradientCheckpointing = gradientCheckpointing
       try c.validate()
       run.configuration = c
       run.maxLength = maxLength

@@ -82,6 +82,28 @@ import Testing
     #expect(try Self.metrics(killed) == expected)
   }
 
+  /// `--gradient-checkpointing` (recomputing each block in the backward pass, LoRA dropout
+  /// drawn again from the same state) writes the same metric lines as keeping the activations.
+  @Test func gradientCheckpointingTrainsTheSameRun() throws {
+    let data = try Self.data()
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "whet-recompute-\(UUID().uuidString)")
+    defer {
+      try? FileManager.default.removeItem(at: root)
+      try? FileManager.default.removeItem(at: data)
+    }
+    func run(_ name: String, _ extra: [String]) throws -> [[String: Double]] {
+      let out = root.appendingPathComponent(name)
+      let result = try CLITests.whet(
+        Self.arguments(data: data, out: out) + ["--max-steps", "5"] + extra)
+      #expect(result.status == 0, "\(result.stderr)")
+      return try Self.metrics(out)
+    }
+    let plain = try run("plain", [])
+    #expect(plain.count == 5)
+    #expect(try run("checkpointed", ["--gradient-checkpointing"]) == plain)
+  }
+
   /// A learning rate that blows the loss up stops the run at the step it happened, names it,
   /// and leaves the last good checkpoint.
   @Test func nonFiniteLossStopsTheRunAndNamesTheStep() throws {

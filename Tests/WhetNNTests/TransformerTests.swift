@@ -26,6 +26,59 @@ import WhetTensor
     #expect(result.passed, "\(result)")
   }
 
+  /// Gradient checkpointing recomputes each block in the backward pass: the same loss and
+  /// gradients, bit for bit, as keeping the activations, for full fine-tuning and for LoRA
+  /// with dropout (the masks are drawn again from the same state, and the adapters'
+  /// generators end where they would have).
+  @Test(arguments: [false, true])
+  func gradientCheckpointingGivesTheSameGradients(lora: Bool) {
+    func model() -> (TransformerDecoder, [Variable]) {
+      var rng = SeededGenerator(seed: 21)
+      let model = TransformerDecoder(Self.tiny, rng: &rng)
+      guard lora else { return (model, model.parameters) }
+      let adapters = model.attachLoRA(
+        LoRAConfiguration(rank: 2, dropout: 0.3, targets: ["q_proj", "v_proj", "down_proj"]),
+        rng: &rng)
+      // B starts at zero; a random B gives A a gradient too.
+      for (name, p) in adapters where name.contains("lora_B") {
+        p.value = Tensor.randomNormal(p.shape, std: 0.5, using: &rng)
+      }
+      return (model, adapters.map(\.variable))
+    }
+    let tokens = [1, 4, 2, 6, 0, 3, 9, 5], targets = [4, 2, 6, 0, 3, 9, 5, -1]
+    func step(checkpointing: Bool) -> (Float, [[Float]], [UInt64]) {
+      let (m, parameters) = model()
+      let (loss, grads) = GradientCheckpointing.with(checkpointing) {
+        valueAndGradient(
+          of: { languageModelLoss(m, tokens: tokens, targets: targets, batch: 2) },
+          wrt: parameters)
+      }
+      var generators = m.projections.compactMap { $0.layer.adapter?.generator }
+      return (loss, grads.map(\.scalars), generators.indices.map { generators[$0].next() })
+    }
+    let plain = step(checkpointing: false), recomputed = step(checkpointing: true)
+    #expect(plain.0 == recomputed.0)
+    #expect(plain.1 == recomputed.1)
+    #expect(plain.2 == recomputed.2)
+    #expect(plain.1.contains { $0.contains { $0 != 0 } })
+  }
+
+  /// Under checkpointing, the whole decoder's gradients against finite differences.
+  @Test func checkpointedModelGradientsMatchFiniteDifferences() {
+    var rng = SeededGenerator(seed: 3)
+    let config = TransformerConfiguration(
+      vocabularySize: 7, hiddenSize: 8, layerCount: 2, heads: 2, kvHeads: 1, intermediateSize: 12)
+    let model = TransformerDecoder(config, rng: &rng)
+    model.embedTokens.weight.value = randomTensor([7, 8], seed: 4)
+    let tokens = [1, 4, 2, 6, 0, 3], targets = [4, 2, -1, 0, 3, 5]
+    let result = GradientCheckpointing.with(true) {
+      checkParameterGradients(model.parameters, maxEntriesPerParameter: 8) {
+        languageModelLoss(model, tokens: tokens, targets: targets, batch: 2, keyStart: [0, 1])
+      }
+    }
+    #expect(result.passed, "\(result)")
+  }
+
   @Test func tinyTransformerOverfitsOneBatch() throws {
     var rng = SeededGenerator(seed: 1)
     let model = TransformerDecoder(Self.tiny, rng: &rng)

@@ -136,6 +136,49 @@ import WhetTensor
     }
   }
 
+  /// A checkpointed segment (norm, product with a parameter, SwiGLU) against finite
+  /// differences: gradients reach the input and the parameter through the recomputation.
+  @Test func gradientCheckpointedSegment() {
+    let x = randomTensor([3, 4], seed: 48), w = randomTensor([8, 4], seed: 49)
+    let norm = Variable(randomTensor([4], seed: 50))
+    expectGradients([x, w]) { v in
+      gradientCheckpoint(v[0], tracking: [v[1]]) { input in
+        gated(matmul(rmsNorm(input, weight: norm, epsilon: 1e-5), v[1], transposeB: true), .silu)
+      } * 1.5
+    }
+  }
+
+  /// The segment runs twice: first with nothing recorded (its results untracked although the
+  /// parameter is tracked), then in the backward pass with recording on.
+  @Test func checkpointedSegmentRecordsOnlyWhenRecomputed() {
+    let x = Variable(randomTensor([2, 4], seed: 53)), w = Variable(randomTensor([4, 4], seed: 54))
+    var tracked: [Bool] = []
+    _ = valueAndGradient(
+      of: {
+        sum(
+          gradientCheckpoint(x, tracking: [w]) { input in
+            let y = matmul(input, w)
+            tracked.append(y.isTracked)
+            return y
+          })
+      }, wrt: [w])
+    #expect(tracked == [false, true])
+  }
+
+  /// Nested segments, and an untracked input whose tape is found through the parameter.
+  @Test func nestedCheckpointsWithUntrackedInput() {
+    let x = Variable(randomTensor([2, 4], seed: 51))
+    let w = Variable(randomTensor([4, 4], seed: 52))
+    let result = checkParameterGradients([w]) {
+      sum(
+        gradientCheckpoint(x, tracking: [w]) { input in
+          let inner = gradientCheckpoint(input, tracking: [w]) { matmul($0, w, transposeB: true) }
+          return gated(concatenate([inner, matmul(inner, w)], alongAxis: 1), .silu)
+        })
+    }
+    #expect(result.passed, "\(result)")
+  }
+
   @Test func gegluFused() {
     expectGradients([randomTensor([4, 6], seed: 44)]) { geglu($0[0]) }
   }

@@ -65,9 +65,8 @@ import WhetTensor
     let k = randomTensor([b, t, kvh * d], seed: 2)
     let v = randomTensor([b, t, kvh * d], seed: 3)
     let keyStart = [0, 2]
-    let (out, _) = Tensor.attention(
-      q: q, k: k, v: v, heads: h, kvHeads: kvh, mask: AttentionMask(keyStart: keyStart),
-      keepProbabilities: false)
+    let out = Tensor.attention(
+      q: q, k: k, v: v, heads: h, kvHeads: kvh, mask: AttentionMask(keyStart: keyStart))
     var expected = [Float](repeating: 0, count: b * t * h * d)
     for bi in 0..<b {
       for hi in 0..<h {
@@ -98,9 +97,9 @@ import WhetTensor
     let (t, d, window, scale) = (6, 4, 3, 0.35)
     let q = randomTensor([1, t, d], seed: 7), k = randomTensor([1, t, d], seed: 8)
     let v = randomTensor([1, t, d], seed: 9)
-    let (out, _) = Tensor.attention(
+    let out = Tensor.attention(
       q: q, k: k, v: v, heads: 1, kvHeads: 1,
-      mask: AttentionMask(window: window, scale: Float(scale)), keepProbabilities: false)
+      mask: AttentionMask(window: window, scale: Float(scale)))
     for i in 0..<t {
       let keys = max(0, i - window + 1)...i
       var scores = keys.map { j -> Double in

@@ -61,8 +61,7 @@ public struct DecoderInference {
       cache.store(layer: l, k: k, v: v, count: t)
       let y = Tensor.attention(
         q: q.reshaped([b, t, -1]), k: cache.keys[l], v: cache.values[l], heads: attention.heads,
-        kvHeads: attention.kvHeads, mask: mask, keepProbabilities: false
-      ).output
+        kvHeads: attention.kvHeads, mask: mask)
       let attended = linear(y.reshaped([b * t, -1]), attention.oProj)
       if let pre = layer.preFeedforwardNorm, let post = layer.postFeedforwardNorm {
         x.add(norm(attended, layer.postAttentionNorm))

@@ -52,19 +52,32 @@ public struct AttentionMask: Sendable, Equatable {
     precondition(q[2] == heads * d && k[2] == kvHeads * d && k[0] == b, "attention: head sizes")
     precondition(mask.keyStart == nil || mask.keyStart!.count == b, "attention: keyStart count")
   }
+
+  /// Floats between consecutive keys (or values) of one head.
+  var keyStride: Int { kv * d }
+
+  /// Query `i` of head `h` in batch row `b`: the keys it sees, the offset of its query (and
+  /// output) vector, and the offset of its first key (and value) vector; nil when it sees none.
+  func row(batch bi: Int, head hi: Int, query i: Int, mask: AttentionMask) -> (
+    keys: Range<Int>, query: Int, key: Int
+  )? {
+    let keys = mask.range(batch: bi, query: i, keys: s)
+    if keys.isEmpty { return nil }
+    return (keys, ((bi * t + i) * h + hi) * d, ((bi * s + keys.lowerBound) * kv + hi / group) * d)
+  }
 }
 
 extension Tensor {
-  /// Attention output `[B, T, H·D]`, and the probabilities `[B, H, T, S]` when `keepProbabilities`.
+  /// Attention output `[B, T, H·D]`. Each query row's probabilities are formed in a scratch
+  /// row of `S` floats and used at once; no `[B, H, T, S]` tensor exists, here or in the
+  /// backward pass, which forms each row again (flash attention's recomputation, Dao et al.
+  /// 2022, one query row at a time).
   public static func attention(
-    q: Tensor, k: Tensor, v: Tensor, heads: Int, kvHeads: Int, mask: AttentionMask,
-    keepProbabilities: Bool
-  ) -> (output: Tensor, probabilities: Tensor?) {
+    q: Tensor, k: Tensor, v: Tensor, heads: Int, kvHeads: Int, mask: AttentionMask
+  ) -> Tensor {
     let g = AttentionGeometry(
       q: q.shape, k: k.shape, v: v.shape, heads: heads, kvHeads: kvHeads, mask: mask)
-    var probs = keepProbabilities ? Tensor.zeros([g.b, g.h, g.t, g.s]) : nil
-    let probsPointer = probs?.withUnsafeMutableBufferPointer { $0.baseAddress! }
-    let out = Tensor(shape: [g.b, g.t, g.h * g.d]) { po in
+    return Tensor(shape: [g.b, g.t, g.h * g.d]) { po in
       po.initialize(repeating: 0)
       q.withUnsafeBufferPointer { pq in
         k.withUnsafeBufferPointer { pk in
@@ -74,24 +87,20 @@ extension Tensor {
             let work = g.t * g.s * g.d
             parallelFor(g.b * g.h, minimumPerTask: max(1, 8_192 / max(work, 1)), tasksPerWorker: 1)
             { tasks in
-              withWorkspace(g.s) { scratch in
+              withWorkspace(g.s) { p in
                 for task in tasks {
-                  let bi = task / g.h, hi = task % g.h, kh = hi / g.group
+                  let bi = task / g.h, hi = task % g.h
                   for i in 0..<g.t {
-                    let keys = mask.range(batch: bi, query: i, keys: g.s)
-                    if keys.isEmpty { continue }
-                    let qi = pq.baseAddress! + ((bi * g.t + i) * g.h + hi) * g.d
-                    let p = probsPointer.map { $0 + ((bi * g.h + hi) * g.t + i) * g.s } ?? scratch
-                    let first = p + keys.lowerBound
-                    let row = ((bi * g.s + keys.lowerBound) * g.kv + kh) * g.d
-                    let m = AttentionRow.scores(
-                      q: qi, keys: pk.baseAddress! + row, stride: g.kv * g.d, count: keys.count,
-                      d: g.d, scale: g.scale, into: first)
-                    let total = expSum(first, shift: m, into: first, count: keys.count)
-                    for j in 0..<keys.count { first[j] /= total }
+                    guard let row = g.row(batch: bi, head: hi, query: i, mask: mask) else {
+                      continue
+                    }
+                    let n = row.keys.count
+                    AttentionRow.probabilities(
+                      q: pq.baseAddress! + row.query, keys: pk.baseAddress! + row.key,
+                      stride: g.keyStride, count: n, d: g.d, scale: g.scale, into: p)
                     AttentionRow.accumulate(
-                      first, values: pv.baseAddress! + row, stride: g.kv * g.d, count: keys.count,
-                      d: g.d, into: po.baseAddress! + ((bi * g.t + i) * g.h + hi) * g.d)
+                      p, values: pv.baseAddress! + row.key, stride: g.keyStride, count: n, d: g.d,
+                      into: po.baseAddress! + row.query)
                   }
                 }
               }
@@ -100,11 +109,13 @@ extension Tensor {
         }
       }
     }
-    return (out, probs)
   }
 }
 
 /// Causal grouped-query attention of `q` `[B, T, H·D]` over `k`, `v` `[B, S, K·D]`.
+///
+/// Memory is `O(B·T·H·D)`: the backward pass forms each query row's probabilities `P` again
+/// from `q` and `k` instead of keeping `[B, H, T, S]` from the forward pass.
 ///
 /// Backward, per query row with probabilities `P` and `dP_j = dO·v_j`:
 /// `dS_j = P_j (dP_j − Σ P⊙dP)`, `dQ = scale·Σ dS_j k_j`, `dK_j += scale·dS_j q`,
@@ -113,10 +124,8 @@ public func attention(
   q: Variable, k: Variable, v: Variable, heads: Int, kvHeads: Int,
   mask: AttentionMask = AttentionMask()
 ) -> Variable {
-  let tracked = q.isTracked || k.isTracked || v.isTracked
   let (qv, kv, vv) = (q.value, k.value, v.value)
-  let (out, probs) = Tensor.attention(
-    q: qv, k: kv, v: vv, heads: heads, kvHeads: kvHeads, mask: mask, keepProbabilities: tracked)
+  let out = Tensor.attention(q: qv, k: kv, v: vv, heads: heads, kvHeads: kvHeads, mask: mask)
   return Variable.result(out, inputs: [q, k, v]) { dout in
     let g = AttentionGeometry(
       q: qv.shape, k: kv.shape, v: vv.shape, heads: heads, kvHeads: kvHeads, mask: mask)
@@ -127,40 +136,40 @@ public func attention(
     let pq = qv.withUnsafeBufferPointer { $0.baseAddress! }
     let pk = kv.withUnsafeBufferPointer { $0.baseAddress! }
     let pv = vv.withUnsafeBufferPointer { $0.baseAddress! }
-    let pp = probs!.withUnsafeBufferPointer { $0.baseAddress! }
     let pdo = dout.withUnsafeBufferPointer { $0.baseAddress! }
     parallelFor(g.b * g.kv) { tasks in
-      withWorkspace(g.s) { dP in
+      withWorkspace(2 * g.s) { scratch in
+        let (p, dP) = (scratch, scratch + g.s)
         for task in tasks {
           let bi = task / g.kv, kh = task % g.kv
           for hi in (kh * g.group)..<((kh + 1) * g.group) {
             for i in 0..<g.t {
-              let keys = mask.range(batch: bi, query: i, keys: g.s)
-              if keys.isEmpty { continue }
-              let rowOffset = ((bi * g.t + i) * g.h + hi) * g.d
-              let p = pp + ((bi * g.h + hi) * g.t + i) * g.s + keys.lowerBound
-              let row = ((bi * g.s + keys.lowerBound) * g.kv + kh) * g.d
-              let (stride, n) = (g.kv * g.d, keys.count)
+              guard let row = g.row(batch: bi, head: hi, query: i, mask: mask) else { continue }
+              let (stride, n) = (g.keyStride, row.keys.count)
+              // The forward's probabilities, formed again by the same arithmetic (same bits).
+              AttentionRow.probabilities(
+                q: pq + row.query, keys: pk + row.key, stride: stride, count: n, d: g.d,
+                scale: g.scale, into: p)
               // dP_j = dO·v_j, then dS_j in place.
               _ = AttentionRow.scores(
-                q: pdo + rowOffset, keys: pv + row, stride: stride, count: n, d: g.d, scale: 1,
+                q: pdo + row.query, keys: pv + row.key, stride: stride, count: n, d: g.d, scale: 1,
                 into: dP)
               var weighted: Float = 0
               for j in 0..<n { weighted += p[j] * dP[j] }
               for j in 0..<n { dP[j] = p[j] * (dP[j] - weighted) * g.scale }
               AttentionRow.accumulate(
-                dP, values: pk + row, stride: stride, count: n, d: g.d, into: pdq + rowOffset)
+                dP, values: pk + row.key, stride: stride, count: n, d: g.d, into: pdq + row.query)
               AttentionRow.update(
-                dP, x: pq + rowOffset, rows: pdk + row, stride: stride, count: n, d: g.d)
+                dP, x: pq + row.query, rows: pdk + row.key, stride: stride, count: n, d: g.d)
               AttentionRow.update(
-                p, x: pdo + rowOffset, rows: pdv + row, stride: stride, count: n, d: g.d)
+                p, x: pdo + row.query, rows: pdv + row.key, stride: stride, count: n, d: g.d)
             }
           }
         }
       }
     }
     // The raw pointers above stay valid: each tensor is uniquely owned and not resized.
-    withExtendedLifetime((qv, kv, vv, probs, dout)) {}
+    withExtendedLifetime((qv, kv, vv, dout)) {}
     if q.isTracked { q.accumulateGradient(dq) }
     if k.isTracked { k.accumulateGradient(dk) }
     if v.isTracked { v.accumulateGradient(dv) }

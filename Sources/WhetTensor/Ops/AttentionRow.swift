@@ -29,6 +29,17 @@
     return m
   }
 
+  /// `p = softmax(scale·(q·k_j))` over `j` in `0..<count`: ``scores(q:keys:stride:count:d:scale:into:)``,
+  /// then the vectorised `exp` shifted by the maximum, then division by the sum.
+  @inlinable static func probabilities(
+    q: UnsafePointer<Float>, keys: UnsafePointer<Float>, stride: Int, count: Int, d: Int,
+    scale: Float, into p: UnsafeMutablePointer<Float>
+  ) {
+    let m = scores(q: q, keys: keys, stride: stride, count: count, d: d, scale: scale, into: p)
+    let total = expSum(p, shift: m, into: p, count: count)
+    for j in 0..<count { p[j] /= total }
+  }
+
   /// `out += Σ_j p[j]·v_j` for `j` in `0..<count`, `v_j = values + j·stride` `[D]`, `out` `[D]`.
   @inlinable static func accumulate(
     _ p: UnsafePointer<Float>, values: UnsafePointer<Float>, stride: Int, count: Int, d: Int,

@@ -129,11 +129,9 @@ public final class OnlineTrainer {
   }
 
   /// Trains to the end (or from the newest checkpoint when `resume`), with matrix products in
-  /// the configuration's precision (rollouts included).
+  /// the configuration's precision (rollouts included) and its gradient checkpointing.
   public func run(resume: Bool = false) async throws -> TrainingSummary {
-    try await MixedPrecision.$matmul.withValue(configuration.matmulPrecision) {
-      try await runSteps(resume: resume)
-    }
+    try await configuration.scoped { try await runSteps(resume: resume) }
   }
 
   func runSteps(resume: Bool) async throws -> TrainingSummary {

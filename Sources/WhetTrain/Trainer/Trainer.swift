@@ -103,9 +103,9 @@ public final class Trainer<Example> {
   public var files: RunDirectory { RunDirectory(directory) }
 
   /// Trains to the end (or from the newest checkpoint when `resume`), with matrix products in
-  /// the configuration's precision.
+  /// the configuration's precision and its gradient checkpointing.
   public func run(resume: Bool = false) throws -> TrainingSummary {
-    try MixedPrecision.with(configuration.matmulPrecision) { try runSteps(resume: resume) }
+    try configuration.scoped { try runSteps(resume: resume) }
   }
 
   func runSteps(resume: Bool) throws -> TrainingSummary {

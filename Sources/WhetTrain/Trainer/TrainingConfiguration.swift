@@ -39,6 +39,10 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
   /// accumulate in fp32; weights, optimizer state and every other op stay fp32
   /// (``MatMulPrecision/bf16``). It covers the training steps, evaluation and rollouts.
   public var bf16 = false
+  /// Gradient checkpointing (transformers' `gradient_checkpointing`): each decoder block's
+  /// activations are formed again in the backward pass instead of kept, for less memory and
+  /// one more forward pass of the blocks per step (``GradientCheckpointing``).
+  public var gradientCheckpointing = false
 
   /// The matrix-product precision `bf16` asks for.
   public var matmulPrecision: MatMulPrecision { bf16 ? .bf16 : .fp32 }
@@ -64,6 +68,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     case evalEvery = "eval_steps"
     case groupByLength = "group_by_length"
     case bf16
+    case gradientCheckpointing = "gradient_checkpointing"
   }
 
   public init() {}
@@ -87,6 +92,20 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     if let evalEvery, evalEvery <= 0 { throw bad("eval_steps must be positive") }
     if let maxGradNorm, !(maxGradNorm > 0) { throw bad("max_grad_norm must be positive") }
     guard weightDecay >= 0 else { throw bad("weight_decay must not be negative") }
+  }
+
+  /// Runs `body` with this configuration's matrix-product precision and checkpointing.
+  public func scoped<R>(_ body: () throws -> R) rethrows -> R {
+    try MixedPrecision.with(matmulPrecision) {
+      try GradientCheckpointing.with(gradientCheckpointing, body)
+    }
+  }
+
+  /// The same for async work.
+  public func scoped<R>(_ body: () async throws -> R) async rethrows -> R {
+    try await MixedPrecision.$matmul.withValue(matmulPrecision) {
+      try await GradientCheckpointing.$enabled.withValue(gradientCheckpointing, operation: body)
+    }
   }
 
   /// The schedule for a run of `totalSteps`.
