@@ -300,7 +300,7 @@ if selected("logprobs.chunked") {
 let modelFigures = [
   "model.forward", "model.forward_backward", "model.forward.bf16", "model.forward_backward.bf16",
   "model.forward_backward.checkpointed",
-  "generate.batch1", "generate.batch8",
+  "generate.batch1", "generate.batch1.tg128", "generate.batch8",
   "generate.batch32", "generate.batch32.bf16",
 ]
 if modelFigures.contains(where: selected) {
@@ -386,6 +386,20 @@ if modelFigures.contains(where: selected) {
         config: [
           "batch": batch, "prompt_tokens": prompt.count, "new_tokens": newTokens,
           "sampling": "greedy", "includes": "prefill", "precision": precision.rawValue,
+        ])
+    }
+    // llama.cpp's tg128 shape: from an empty cache, one start token, 128 tokens decoded one
+    // at a time (no prompt to prefill).
+    if selected("generate.batch1.tg128") {
+      let newTokens = 128
+      let s = bestSeconds(max(1, repeats / 5)) {
+        _ = try? generator.generate(prompts: [[1]], parameters: .greedy(maxTokens: newTokens))
+      }
+      emit(
+        "generate.batch1.tg128", Double(newTokens) / s, unit: "tokens/s",
+        config: [
+          "batch": 1, "prompt_tokens": 1, "new_tokens": newTokens, "sampling": "greedy",
+          "precision": "fp32",
         ])
     }
   } catch {

@@ -31,6 +31,10 @@ public final class PackedMatrix: @unchecked Sendable {
   let offsets: UnsafeMutablePointer<Float>
   let weights: UnsafeMutablePointer<UInt8>
 
+  /// Whether any block has a nonzero offset; without one (`Q8_0`) products skip the offset
+  /// term and never read ``offsets`` (a tenth of the bytes the vocabulary projection streams).
+  private(set) var hasOffsets = true
+
   var bytesPerBlock: Int { Self.bytesPerBlock(format) }
 
   static func bytesPerBlock(_ format: Format) -> Int { format == .nibble ? 16 : 32 }
@@ -50,9 +54,9 @@ public final class PackedMatrix: @unchecked Sendable {
     self.columns = columns
     blocksPerRow = columns / 32
     let blocks = rows * blocksPerRow
-    scales = .allocate(capacity: blocks)
-    offsets = .allocate(capacity: blocks)
-    weights = .allocate(capacity: blocks * Self.bytesPerBlock(format))
+    scales = Self.allocate(Float.self, blocks)
+    offsets = Self.allocate(Float.self, blocks)
+    weights = Self.allocate(UInt8.self, blocks * Self.bytesPerBlock(format))
     scales.initialize(repeating: 0, count: blocks)
     offsets.initialize(repeating: 0, count: blocks)
     weights.initialize(repeating: 0, count: blocks * Self.bytesPerBlock(format))
@@ -90,6 +94,9 @@ public final class PackedMatrix: @unchecked Sendable {
         }
       }
     }
+    hasOffsets = UnsafeBufferPointer(start: offsets, count: rows * blocksPerRow).contains {
+      $0 != 0
+    }
   }
 
   /// Stacks the rows of `parts` (all of one format and width): one product computes them all.
@@ -107,12 +114,21 @@ public final class PackedMatrix: @unchecked Sendable {
         from: part.weights, count: blocks * bytesPerBlock)
       row += part.rows
     }
+    hasOffsets = parts.contains { $0.hasOffsets }
   }
 
   deinit {
-    scales.deallocate()
-    offsets.deallocate()
-    weights.deallocate()
+    whet_free_weights(scales)
+    whet_free_weights(offsets)
+    whet_free_weights(weights)
+  }
+
+  /// `count` elements from ``whet_allocate_weights`` (huge pages for large buffers).
+  static func allocate<T>(_: T.Type, _ count: Int) -> UnsafeMutablePointer<T> {
+    guard let raw = whet_allocate_weights(count * MemoryLayout<T>.stride) else {
+      fatalError("PackedMatrix: out of memory for \(count) elements")
+    }
+    return raw.bindMemory(to: T.self, capacity: count)
   }
 
   /// Sub-block `sub` (32 elements) of the ggml block at `p`: integer values into `q`, and the
@@ -184,7 +200,8 @@ public final class PackedMatrix: @unchecked Sendable {
         // 211–223 to 236–261 tok/s).
         parallelFor(rows, minimumPerTask: 64, tasksPerWorker: 2) { range in
           whet_quantized_product(
-            path.rawValue, format, weights, scales, offsets, Int32(blocksPerRow),
+            path.rawValue, format, weights, scales, hasOffsets ? offsets : nil,
+            Int32(blocksPerRow),
             Int32(range.lowerBound), Int32(range.upperBound), q, d, s, Int32(n), o, Int32(rows))
         }
       }
