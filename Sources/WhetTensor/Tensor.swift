@@ -2,7 +2,8 @@
 /// `B` batch, `T` time (sequence), `C` channels (hidden size), `V` vocabulary,
 /// `H` query heads, `K` key/value heads, `D` head dimension, `F` feed-forward size, `N` rows.
 
-/// A reference-counted, 64-byte aligned buffer of `Float`s.
+/// A reference-counted, 64-byte aligned buffer of `Float`s (large ones reused through
+/// ``TensorBufferCache``).
 ///
 /// `Tensor` shares one of these between reshaped views and copies it before a write when
 /// it is not uniquely referenced (copy on write).
@@ -13,14 +14,14 @@ public final class TensorStorage: @unchecked Sendable {
   public init(count: Int) {
     precondition(count >= 0, "negative element count")
     self.count = count
-    let raw = UnsafeMutableRawPointer.allocate(
-      byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
+    let raw = TensorBufferCache.allocate(max(count, 1) * MemoryLayout<Float>.stride)
     self.pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
     AllocationStatistics.allocated(max(count, 1) * MemoryLayout<Float>.stride)
   }
 
   deinit {
-    UnsafeMutableRawPointer(pointer).deallocate()
+    TensorBufferCache.release(
+      UnsafeMutableRawPointer(pointer), max(count, 1) * MemoryLayout<Float>.stride)
     AllocationStatistics.freed(max(count, 1) * MemoryLayout<Float>.stride)
   }
 }
