@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import WhetLM
 import WhetNN
+import WhetTensor
 
 /// The default model, loaded once per test process (tests only read it).
 enum SmolLM2 {
@@ -14,6 +15,15 @@ enum SmolLM2 {
     file.flatMap { try? GGUFModelLoader.decoder(from: $0) }
   }
   static let missing = "default model not found at \(Fixtures.defaultModel.path); run `make models`"
+
+  /// The language-model loss of the first reference prompt's first `length` tokens (each
+  /// position predicting the next) on `model`, a closure for ``valueAndGradient(of:wrt:)``.
+  static func nextTokenLoss(_ model: TransformerDecoder, length: Int = 24) -> (() -> Variable)? {
+    guard let prompt = reference.first else { return nil }
+    let tokens = Array(prompt.inputIDs.prefix(length))
+    let targets = tokens.indices.map { $0 + 1 < tokens.count ? tokens[$0 + 1] : -1 }
+    return { languageModelLoss(model, tokens: tokens, targets: targets, batch: 1) }
+  }
 
   struct Prompt {
     var chatText: String

@@ -11,33 +11,13 @@ import json
 import statistics
 import sys
 import time
-from pathlib import Path
 
 import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer
 
-gguf = Path(sys.argv[1])
-torch.set_num_threads(2)
-tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-model = AutoModelForCausalLM.from_pretrained(
-    str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32
-)
-if getattr(model, "hf_quantizer", None) is not None:  # dequantized fp32; allow training
-    model.hf_quantizer.remove_quantization_config(model)
-model.is_quantized = False
+import smollm2_peer
 
-# The batch of bench_torch.py's batch_ids: real text, deterministic windows.
-g = torch.Generator().manual_seed(0)
-base = (
-    "The quick brown fox jumps over the lazy dog while the committee debates the budget for "
-    "next year's public library, and a student studies linear algebra late at night. "
-) * 20
-ids = tokenizer(base, add_special_tokens=False)["input_ids"]
-rows = []
-for _ in range(8):
-    s = int(torch.randint(0, len(ids) - 128, (1,), generator=g))
-    rows.append(ids[s : s + 128])
-x = torch.tensor(rows)
+model, tokenizer = smollm2_peer.load(sys.argv[1])
+x = smollm2_peer.batch(tokenizer)
 B, T = x.shape
 
 
