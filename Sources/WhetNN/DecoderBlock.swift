@@ -204,20 +204,16 @@ public final class DecoderBlock: Module {
   /// again in the backward pass instead of kept. LoRA dropout draws the same masks both times
   /// (the adapters' generators are set back for the second pass, then restored).
   public func checkpointed(_ x: Variable, context: DecoderContext) -> Variable {
-    let adapters = [
-      attention.qProj, attention.kProj, attention.vProj, attention.oProj, mlp.gateProj,
-      mlp.upProj, mlp.downProj,
-    ].compactMap(\.adapter)
+    let adapters = projections.compactMap(\.layer.adapter)
     let start = adapters.map(\.generator)
-    var passes = 0
+    var recomputing = false
     return gradientCheckpoint(x, tracking: parameters) { [self] input in
-      passes += 1
-      let after = adapters.map(\.generator)
+      // The second pass draws from `start` again, then leaves the generators where it found them.
+      let resume = recomputing ? adapters.map(\.generator) : nil
+      recomputing = true
       for (adapter, state) in zip(adapters, start) { adapter.generator = state }
       let y = self(input, context: context)
-      if passes > 1 {
-        for (adapter, state) in zip(adapters, after) { adapter.generator = state }
-      }
+      for (adapter, state) in zip(adapters, resume ?? []) { adapter.generator = state }
       return y
     }
   }

@@ -1,17 +1,19 @@
 import WhetTensor
 
+extension DecoderBlock {
+  /// The block's adaptable projections, by their PEFT target name.
+  public var projections: [(name: String, layer: Linear)] {
+    [
+      ("q_proj", attention.qProj), ("k_proj", attention.kProj), ("v_proj", attention.vProj),
+      ("o_proj", attention.oProj), ("gate_proj", mlp.gateProj), ("up_proj", mlp.upProj),
+      ("down_proj", mlp.downProj),
+    ]
+  }
+}
+
 extension TransformerDecoder {
   /// The adaptable projections of every block, by their PEFT target name.
-  public var projections: [(name: String, layer: Linear)] {
-    layers.flatMap { block in
-      [
-        ("q_proj", block.attention.qProj), ("k_proj", block.attention.kProj),
-        ("v_proj", block.attention.vProj), ("o_proj", block.attention.oProj),
-        ("gate_proj", block.mlp.gateProj), ("up_proj", block.mlp.upProj),
-        ("down_proj", block.mlp.downProj),
-      ]
-    }
-  }
+  public var projections: [(name: String, layer: Linear)] { layers.flatMap(\.projections) }
 
   /// Attaches a fresh adapter to every projection named in `configuration.targets` and returns
   /// the adapter parameters with their full names (`model.layers.0.self_attn.q_proj.lora_A.weight`).

@@ -11,30 +11,26 @@ import Synchronization
 /// beyond it the longest-kept buffers are freed first. `WHET_TENSOR_CACHE_MB` sets the
 /// capacity in MiB (default 1024; 0 turns the cache off).
 enum TensorBufferCache {
-  /// Free buffers by size, as addresses (sendable into the lock), and every cached buffer in
-  /// the order it was kept.
+  /// Every cached buffer (size and address, sendable into the lock), oldest first.
   struct Pool: ~Copyable {
-    var free: [Int: [UInt]] = [:]
     var order: [(size: Int, address: UInt)] = []
     var bytes = 0
 
+    /// The most recently kept buffer of `size` bytes, if any.
     mutating func take(_ size: Int) -> UInt? {
-      guard let address = free[size]?.popLast() else { return nil }
-      order.remove(at: order.firstIndex { $0.address == address }!)
+      guard let i = order.lastIndex(where: { $0.size == size }) else { return nil }
       bytes -= size
-      return address
+      return order.remove(at: i).address
     }
 
     /// Keeps the buffer at `address`, first freeing the longest-kept buffers while it would
     /// exceed `capacity` (sizes that stop recurring age out).
     mutating func keep(_ address: UInt, _ size: Int, capacity: Int) {
-      while bytes + size > capacity, let oldest = order.first {
-        order.removeFirst()
-        free[oldest.size]!.removeAll { $0 == oldest.address }
+      while bytes + size > capacity, !order.isEmpty {
+        let oldest = order.removeFirst()
         bytes -= oldest.size
         UnsafeMutableRawPointer(bitPattern: oldest.address)!.deallocate()
       }
-      free[size, default: []].append(address)
       order.append((size, address))
       bytes += size
     }

@@ -318,10 +318,10 @@ if modelFigures.contains(where: selected) {
     let modelRepeats = max(2, repeats / 3)
     // Each figure in fp32 and, as `.bf16`, with bf16 products and fp32 accumulation; the
     // step also with gradient checkpointing (`.checkpointed`).
-    let precisions: [(suffix: String, precision: MatMulPrecision, checkpointing: Bool)] = [
+    let variants: [(suffix: String, precision: MatMulPrecision, checkpointing: Bool)] = [
       ("", .fp32, false), (".bf16", .bf16, false), (".checkpointed", .fp32, true),
     ]
-    for (suffix, precision, checkpointing) in precisions {
+    for (suffix, precision, checkpointing) in variants {
       let precisionConfig = config.merging([
         "precision": precision.rawValue,
         "bf16_instructions": precision == .bf16 && MixedPrecision.hardwareBF16,
